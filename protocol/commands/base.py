@@ -1,0 +1,280 @@
+"""The ``Message`` base class shared by every command, and the command registry."""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from typing import Any, ClassVar
+
+from ..channel_types import ChannelType
+from ..dbr import DBR_TYPES, DbrMetadata, metadata_size
+from ..errors import CAValueError
+from ..header import EXTENDED_HEADER_SIZE, ExtendedMessageHeader, MessageHeader, pack_header
+from ..values import decode_values, encode_values, value_count
+
+__all__ = [
+    "Role",
+    "CLIENT",
+    "SERVER",
+    "Message",
+    "DataMessage",
+    "REQUESTS",
+    "RESPONSES",
+    "commands_sent_by",
+    "CHANNEL_TYPES",
+]
+
+
+class Role(enum.Enum):
+    """Which side of a circuit sends a message."""
+
+    CLIENT = "client"
+    SERVER = "server"
+
+
+CLIENT = Role.CLIENT
+SERVER = Role.SERVER
+
+#: Command classes by id, for messages that clients send (requests).
+REQUESTS: dict[int, type[Message]] = {}
+#: Command classes by id, for messages that servers (and repeaters) send.
+RESPONSES: dict[int, type[Message]] = {}
+
+# Indexing a tuple is several times faster than calling ChannelType(...).
+CHANNEL_TYPES: tuple[ChannelType, ...] = tuple(ChannelType(code) for code in range(39))
+_U32 = 0xFFFFFFFF
+_U16 = 0xFFFF
+
+
+def commands_sent_by(role: Role) -> dict[int, type[Message]]:
+    """The id → class table for messages that ``role`` sends."""
+    return REQUESTS if role is CLIENT else RESPONSES
+
+
+def check_u16(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _U16:
+        raise CAValueError(f"{name} must be an integer 0..65535, not {value!r}")
+    return value
+
+
+def check_u32(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _U32:
+        raise CAValueError(f"{name} must be an integer 0..4294967295, not {value!r}")
+    return value
+
+
+def check_data_type(value: Any) -> ChannelType:
+    try:
+        return CHANNEL_TYPES[value] if not isinstance(value, bool) and value >= 0 else _bad(value)
+    except (TypeError, IndexError):
+        raise CAValueError(f"data_type must be a DBR type 0..38, not {value!r}") from None
+
+
+def _bad(value: Any) -> ChannelType:
+    raise CAValueError(f"data_type must be a DBR type 0..38, not {value!r}")
+
+
+def ip_to_int(address: str | int) -> int:
+    """An IPv4 address (dotted text or int) as the 32-bit wire value."""
+    if isinstance(address, int):
+        return check_u32("address", address)
+    try:
+        return int(ipaddress.IPv4Address(address))
+    except ValueError:
+        raise CAValueError(f"not an IPv4 address: {address!r}") from None
+
+
+def int_to_ip(value: int) -> str:
+    return str(ipaddress.IPv4Address(value))
+
+
+def pad8(raw: bytes) -> bytes:
+    return raw + b"\0" * (-len(raw) & 7)
+
+
+def string_payload(text: str | bytes, what: str) -> bytes:
+    """A NUL-terminated, 8-byte padded string payload."""
+    raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    if b"\0" in raw:
+        raise CAValueError(f"{what} {text!r} contains a NUL byte")
+    return pad8(raw + b"\0")
+
+
+def payload_string(payload: Any) -> str:
+    """The text of a string payload, cut at the first NUL (pad bytes may be junk)."""
+    raw = bytes(payload)
+    end = raw.find(b"\0")
+    return (raw if end < 0 else raw[:end]).decode("latin-1")
+
+
+class Message:
+    """One Channel Access message: a header and an optional payload.
+
+    Instances are built either from their fields (the constructor of each
+    command class, validated) or from received bytes (by the decoders, which
+    keep the original bytes so that ``bytes(msg)`` is exactly what arrived).
+    """
+
+    __slots__ = ("_h", "_hdr", "_payload", "sender_address")
+    ID: ClassVar[int]
+    SENDER: ClassVar[Role]
+    HAS_DATA: ClassVar[bool] = False
+    _fields: ClassVar[tuple[str, ...]] = ()
+
+    _h: tuple[int, int, int, int, int, int]
+    _hdr: Any
+    _payload: Any
+    sender_address: tuple[str, int] | None
+
+    def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if register:
+            table = REQUESTS if cls.SENDER is CLIENT else RESPONSES
+            table.setdefault(cls.ID, cls)
+
+    def _init(
+        self,
+        data_type: int = 0,
+        data_count: int = 0,
+        parameter1: int = 0,
+        parameter2: int = 0,
+        payload: bytes = b"",
+    ) -> None:
+        self._h = (self.ID, len(payload), data_type, data_count, parameter1, parameter2)
+        self._hdr = pack_header(*self._h)
+        self._payload = payload
+        self.sender_address = None
+
+    # -- header access ----------------------------------------------------
+    @property
+    def header(self) -> MessageHeader | ExtendedMessageHeader:
+        """The header as a ctypes structure (the extended form when it was sent so)."""
+        raw = bytes(self._hdr)
+        if len(raw) == EXTENDED_HEADER_SIZE:
+            return ExtendedMessageHeader.from_buffer_copy(raw)
+        return MessageHeader.from_buffer_copy(raw)
+
+    @property
+    def payload_size(self) -> int:
+        return self._h[1]
+
+    @property
+    def buffers(self) -> tuple[Any, ...]:
+        """The payload as a tuple of buffers (empty when there is none)."""
+        return (self._payload,) if self._h[1] else ()
+
+    # -- bytes ------------------------------------------------------------
+    def __bytes__(self) -> bytes:
+        return bytes(self._hdr) + bytes(self._payload)
+
+    def __len__(self) -> int:
+        return len(self._hdr) + self._h[1]
+
+    @property
+    def nbytes(self) -> int:
+        return len(self)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Message):
+            return NotImplemented
+        return type(self) is type(other) and bytes(self) == bytes(other)
+
+    def __hash__(self) -> int:
+        return hash(bytes(self))
+
+    def __repr__(self) -> str:
+        parts = []
+        for name in self._fields:
+            try:
+                parts.append(f"{name}={_value_repr(getattr(self, name))}")
+            except Exception as exc:  # a repr must not raise on junk bytes
+                parts.append(f"{name}=<{type(exc).__name__}: {exc}>")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _value_repr(value: Any) -> str:
+    # Show big-endian views as numpy shows native arrays (array([3.])), as the
+    # API document does; only the repr pays for the conversion.
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and dtype.byteorder == ">":
+        value = value.astype(dtype.newbyteorder("="))
+    return repr(value)
+
+
+class DataMessage(Message, register=False):
+    """A message whose payload is DBR metadata followed by values."""
+
+    __slots__ = ()
+    HAS_DATA = True
+
+    def _init_data(
+        self,
+        data: Any,
+        data_type: int,
+        data_count: int | None,
+        metadata: Any,
+        parameter1: int,
+        parameter2: int,
+    ) -> None:
+        dtype = check_data_type(data_type)
+        values = encode_values(data, dtype)
+        count = value_count(data, dtype)
+        if data_count is None:
+            data_count = count
+        elif data_count != count:
+            raise CAValueError(
+                f"data_count {data_count} does not match the {count} value(s) given"
+            )
+        meta = _metadata_bytes(metadata, dtype)
+        self._init(dtype, data_count, parameter1, parameter2, pad8(meta + values))
+
+    @property
+    def data_type(self) -> ChannelType:
+        return CHANNEL_TYPES[self._h[2]]
+
+    @property
+    def data_count(self) -> int:
+        return self._h[3]
+
+    @property
+    def data(self) -> Any:
+        """The values: a numpy view onto the payload, an array.array, or a list of bytes."""
+        return decode_values(self._payload, self._h[2], self._h[3])
+
+    @property
+    def metadata(self) -> DbrMetadata | None:
+        """The DBR metadata structure, or None for a native type."""
+        cls = DBR_TYPES.get(self._h[2])  # type: ignore[call-overload]
+        if cls is None:
+            return None
+        payload = self._payload
+        if isinstance(payload, memoryview) and not payload.readonly:
+            return cls.from_buffer(payload)
+        return cls.from_buffer_copy(payload)
+
+    @property
+    def buffers(self) -> tuple[Any, ...]:
+        """(metadata bytes, value bytes): views onto the received payload."""
+        size = metadata_size(self._h[2])
+        view = memoryview(self._payload)
+        return (view[:size] if size else b"", view[size:])
+
+
+def _metadata_bytes(metadata: Any, data_type: ChannelType) -> bytes:
+    size = metadata_size(data_type)
+    if size == 0:
+        if metadata is not None and bytes(metadata) != b"":
+            raise CAValueError(f"{data_type.name} carries no metadata, but metadata was given")
+        return b""
+    if metadata is None:
+        return bytes(size)
+    cls = DBR_TYPES[data_type]
+    if isinstance(metadata, tuple):
+        metadata = cls(*metadata)
+    raw = bytes(metadata)
+    if len(raw) != size:
+        raise CAValueError(
+            f"metadata for {data_type.name} must be {size} bytes ({cls.__name__}), "
+            f"not {len(raw)} bytes of {type(metadata).__name__}"
+        )
+    return raw

@@ -1,0 +1,214 @@
+"""Subscriptions: EVENT_ADD, its updates, EVENT_CANCEL and its acknowledgement."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from ..alarms import SubscriptionType
+from ..channel_types import ChannelType
+from ..status import CAStatusCode, ensure_eca_value, ensure_status
+from .base import (
+    CHANNEL_TYPES,
+    CLIENT,
+    SERVER,
+    DataMessage,
+    Message,
+    check_data_type,
+    check_u16,
+    check_u32,
+)
+
+__all__ = [
+    "EventAddRequest",
+    "EventAddResponse",
+    "EventCancelRequest",
+    "EventCancelResponse",
+]
+
+_EVENT_ADD_PAYLOAD = struct.Struct(">fffHxx")
+
+
+class EventAddRequest(Message):
+    """EVENT_ADD: subscribe to a channel; ``mask`` selects the events.
+
+    ``low``, ``high`` and ``to`` are obsolete and sent as given (0.0 normally).
+    """
+
+    __slots__ = ()
+    ID = 1
+    SENDER = CLIENT
+    _fields = ("data_type", "data_count", "sid", "subscriptionid", "low", "high", "to", "mask")
+
+    def __init__(
+        self,
+        data_type: int,
+        data_count: int,
+        sid: int,
+        subscriptionid: int,
+        low: float = 0.0,
+        high: float = 0.0,
+        to: float = 0.0,
+        mask: int = SubscriptionType.DBE_VALUE | SubscriptionType.DBE_ALARM,
+    ) -> None:
+        payload = _EVENT_ADD_PAYLOAD.pack(low, high, to, check_u16("mask", int(mask)))
+        self._init(
+            check_data_type(data_type),
+            check_u32("data_count", data_count),
+            check_u32("sid", sid),
+            check_u32("subscriptionid", subscriptionid),
+            payload,
+        )
+
+    @property
+    def data_type(self) -> ChannelType:
+        return CHANNEL_TYPES[self._h[2]]
+
+    @property
+    def data_count(self) -> int:
+        return self._h[3]
+
+    @property
+    def sid(self) -> int:
+        return self._h[4]
+
+    @property
+    def subscriptionid(self) -> int:
+        return self._h[5]
+
+    def _payload_fields(self) -> tuple[float, float, float, int]:
+        fields: tuple[float, float, float, int] = _EVENT_ADD_PAYLOAD.unpack_from(self._payload)
+        return fields
+
+    @property
+    def low(self) -> float:
+        return self._payload_fields()[0]
+
+    @property
+    def high(self) -> float:
+        return self._payload_fields()[1]
+
+    @property
+    def to(self) -> float:
+        return self._payload_fields()[2]
+
+    @property
+    def mask(self) -> SubscriptionType:
+        return SubscriptionType(self._payload_fields()[3])
+
+
+class EventAddResponse(DataMessage):
+    """A subscription update: status, values and metadata."""
+
+    __slots__ = ()
+    ID = 1
+    SENDER = SERVER
+    _fields = ("data", "data_type", "data_count", "status", "subscriptionid", "metadata")
+
+    def __init__(
+        self,
+        data: Any,
+        data_type: int,
+        data_count: int | None = None,
+        status: CAStatusCode | int | str = 1,
+        subscriptionid: int = 0,
+        *,
+        metadata: Any = None,
+    ) -> None:
+        self._init_data(
+            data,
+            data_type,
+            data_count,
+            metadata,
+            ensure_eca_value(status),
+            check_u32("subscriptionid", subscriptionid),
+        )
+
+    @property
+    def status(self) -> CAStatusCode:
+        return ensure_status(self._h[4])
+
+    @property
+    def subscriptionid(self) -> int:
+        return self._h[5]
+
+
+class EventCancelRequest(Message):
+    """EVENT_CANCEL: end a subscription."""
+
+    __slots__ = ()
+    ID = 2
+    SENDER = CLIENT
+    _fields = ("data_type", "sid", "subscriptionid")
+
+    def __init__(
+        self, data_type: int, sid: int, subscriptionid: int, data_count: int = 0
+    ) -> None:
+        self._init(
+            check_data_type(data_type),
+            check_u32("data_count", data_count),
+            check_u32("sid", sid),
+            check_u32("subscriptionid", subscriptionid),
+        )
+
+    @property
+    def data_type(self) -> ChannelType:
+        return CHANNEL_TYPES[self._h[2]]
+
+    @property
+    def data_count(self) -> int:
+        return self._h[3]
+
+    @property
+    def sid(self) -> int:
+        return self._h[4]
+
+    @property
+    def subscriptionid(self) -> int:
+        return self._h[5]
+
+
+class EventCancelResponse(Message, register=False):
+    """The acknowledgement of EVENT_CANCEL.
+
+    On the wire it is an EVENT_ADD header with no payload and the sid in
+    parameter1, indistinguishable from an empty update: the circuit turns an
+    ``EventAddResponse`` into this when that subscription has a cancel pending.
+    """
+
+    __slots__ = ()
+    ID = 1
+    SENDER = SERVER
+    _fields = ("data_type", "sid", "subscriptionid", "data_count")
+
+    def __init__(self, data_type: int, sid: int, subscriptionid: int, data_count: int = 0) -> None:
+        self._init(
+            check_data_type(data_type),
+            check_u32("data_count", data_count),
+            check_u32("sid", sid),
+            check_u32("subscriptionid", subscriptionid),
+        )
+
+    @classmethod
+    def from_update(cls, update: Message) -> EventCancelResponse:
+        """Reinterpret an empty ``EventAddResponse`` as the cancel acknowledgement."""
+        obj = cls.__new__(cls)
+        obj._h, obj._hdr, obj._payload = update._h, update._hdr, update._payload
+        obj.sender_address = update.sender_address
+        return obj
+
+    @property
+    def data_type(self) -> ChannelType:
+        return CHANNEL_TYPES[self._h[2]]
+
+    @property
+    def data_count(self) -> int:
+        return self._h[3]
+
+    @property
+    def sid(self) -> int:
+        return self._h[4]
+
+    @property
+    def subscriptionid(self) -> int:
+        return self._h[5]

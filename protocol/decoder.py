@@ -1,0 +1,293 @@
+"""Decoders: a TCP byte stream or a UDP datagram into messages.
+
+The stream decoder hands out messages whose payloads are views onto the
+buffers the bytes arrived in: no copy when a message arrived in one piece, one
+copy when it spanned receives. Buffers are never reused after a view of them
+has been handed out, so a message stays valid for as long as it is kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .channel_types import MAX_STRING_SIZE
+from .commands.base import REQUESTS, RESPONSES, SERVER, Message, Role
+from .dbr import metadata_size
+from .errors import RemoteProtocolError
+from .header import EXTENDED_HEADER_SIZE, EXTENSION, HEADER, HEADER_SIZE
+from .values import element_size
+
+__all__ = [
+    "StreamDecoder",
+    "read_datagram",
+    "DEFAULT_MAX_ARRAY_BYTES",
+    "payload_limit",
+]
+
+#: EPICS Base's default of EPICS_CA_MAX_ARRAY_BYTES.
+DEFAULT_MAX_ARRAY_BYTES = 16384
+# The largest metadata block (DBR_CTRL_ENUM, 422 bytes) rounded up to 8: an
+# array of max_array_bytes plus its metadata must still fit.
+_METADATA_ALLOWANCE = 424
+_CHUNK = 65536
+_MIN_FREE = 4096
+
+_unpack_header = HEADER.unpack_from
+_unpack_extension = EXTENSION.unpack_from
+_META = tuple(metadata_size(code) for code in range(39))
+_ELEM = tuple(element_size(code) for code in range(39))
+_STRING_TYPES = frozenset(c for c in range(39) if _ELEM[c] == MAX_STRING_SIZE)
+
+
+def payload_limit(max_array_bytes: int) -> int:
+    """The largest payload accepted when arrays may have ``max_array_bytes``."""
+    return max(max_array_bytes, DEFAULT_MAX_ARRAY_BYTES) + _METADATA_ALLOWANCE
+
+
+def _check_data(cls: type[Message], fields: tuple[int, ...], payload_size: int) -> None:
+    data_type, data_count = fields[2], fields[3]
+    if data_type > 38:
+        raise RemoteProtocolError(
+            f"{cls.__name__} with DBR type {data_type}, which does not exist (0..38)"
+        )
+    needed = _META[data_type]
+    if data_type not in _STRING_TYPES:
+        # Strings may be trimmed (the deprecated READ reply, short writes);
+        # numbers must all be there.
+        needed += _ELEM[data_type] * data_count
+    if payload_size < needed:
+        raise RemoteProtocolError(
+            f"{cls.__name__} announces {data_count} element(s) of DBR type {data_type} "
+            f"({needed} bytes) but carries a payload of only {payload_size} bytes"
+        )
+
+
+def _parse(
+    view: memoryview,
+    start: int,
+    end: int,
+    classes: dict[int, type[Message]],
+    limit: int,
+    out: list[Message],
+    address: tuple[str, int] | None = None,
+) -> int:
+    """Decode whole messages from ``view[start:end]`` into ``out``.
+
+    Returns the offset of the first byte not consumed (a partial message).
+    """
+    new = object.__new__
+    offset = start
+    while end - offset >= HEADER_SIZE:
+        fields = _unpack_header(view, offset)
+        payload_size = fields[1]
+        header_size = HEADER_SIZE
+        if payload_size == 0xFFFF and fields[3] == 0:
+            if end - offset < EXTENDED_HEADER_SIZE:
+                break
+            payload_size, data_count = _unpack_extension(view, offset + HEADER_SIZE)
+            fields = (fields[0], payload_size, fields[2], data_count, fields[4], fields[5])
+            header_size = EXTENDED_HEADER_SIZE
+        cls = classes.get(fields[0])
+        if cls is None:
+            raise RemoteProtocolError(
+                f"unknown command id {fields[0]} in header {fields} (not a CA message?)"
+            )
+        if payload_size & 7:
+            raise RemoteProtocolError(
+                f"{cls.__name__} with a payload of {payload_size} bytes, not a multiple of 8"
+            )
+        if payload_size > limit:
+            raise RemoteProtocolError(
+                f"{cls.__name__} announces a payload of {payload_size} bytes, over the limit "
+                f"of {limit} (raise EPICS_CA_MAX_ARRAY_BYTES to accept larger arrays)"
+            )
+        body = offset + header_size
+        stop = body + payload_size
+        if stop > end:
+            break
+        if cls.HAS_DATA:
+            _check_data(cls, fields, payload_size)
+        msg = new(cls)
+        msg._h = fields
+        msg._hdr = view[offset:body]
+        msg._payload = view[body:stop] if payload_size else b""
+        msg.sender_address = address
+        out.append(msg)
+        offset = stop
+    return offset
+
+
+def _needed(view: memoryview, start: int, end: int) -> int:
+    """Total size of the message starting at ``start``, or 0 if not yet known."""
+    if end - start < HEADER_SIZE:
+        return 0
+    fields = _unpack_header(view, start)
+    if fields[1] == 0xFFFF and fields[3] == 0:
+        if end - start < EXTENDED_HEADER_SIZE:
+            return 0
+        return EXTENDED_HEADER_SIZE + int(_unpack_extension(view, start + HEADER_SIZE)[0])
+    return HEADER_SIZE + int(fields[1])
+
+
+class StreamDecoder:
+    """Decode a TCP byte stream into messages, however the bytes are split.
+
+    Parameters
+    ----------
+    sender : Role
+        Who sends the stream: ``SERVER`` (a client decoding replies) or
+        ``CLIENT`` (a server decoding requests).
+    max_array_bytes : int, optional
+        EPICS_CA_MAX_ARRAY_BYTES: a header announcing a larger payload (plus
+        room for metadata) is rejected before anything is allocated.
+
+    Notes
+    -----
+    Two ways to feed it: ``feed(data)`` with bytes from anywhere, or, to avoid
+    copies, ``recv_buffer()`` to get a writable view to receive into, then
+    ``received(nbytes)``. Both return the complete messages decoded so far.
+    A fault raises ``RemoteProtocolError`` whose ``messages`` attribute holds
+    the messages decoded before it; the decoder is unusable afterwards.
+    """
+
+    def __init__(self, sender: Role = SERVER, max_array_bytes: int = DEFAULT_MAX_ARRAY_BYTES):
+        self._classes = RESPONSES if sender is SERVER else REQUESTS
+        self._limit = payload_limit(max_array_bytes)
+        self._buf = bytearray(_CHUNK)
+        self._view = memoryview(self._buf)
+        self._start = 0
+        self._end = 0
+        self._broken: RemoteProtocolError | None = None
+
+    @property
+    def pending(self) -> int:
+        """Bytes of an incomplete message held, waiting for the rest."""
+        return self._end - self._start
+
+    def _fail(self, exc: RemoteProtocolError, out: list[Message]) -> RemoteProtocolError:
+        exc.messages = out  # type: ignore[attr-defined]
+        self._broken = exc
+        return exc
+
+    def _check_usable(self) -> None:
+        if self._broken is not None:
+            raise RemoteProtocolError(f"the stream is broken by an earlier fault: {self._broken}")
+
+    def recv_buffer(self) -> memoryview:
+        """A writable view to receive the next bytes into (``sock.recv_into``).
+
+        When a large message is pending, the buffer is sized to hold all of it,
+        so it is received straight into place.
+        """
+        self._check_usable()
+        pending = self._end - self._start
+        needed = _needed(self._view, self._start, self._end) if pending else 0
+        if needed > self._limit + EXTENDED_HEADER_SIZE:
+            needed = 0  # let _parse report the oversize header
+        free = len(self._buf) - self._end
+        if free >= max(_MIN_FREE, needed - pending):
+            return self._view[self._end :]
+        size = max(_CHUNK, needed)
+        buf = bytearray(size)
+        buf[:pending] = self._view[self._start : self._end]
+        # The old buffer stays alive as long as messages view it; never write it again.
+        self._buf, self._view = buf, memoryview(buf)
+        self._start, self._end = 0, pending
+        return self._view[pending:]
+
+    def received(self, nbytes: int) -> list[Message]:
+        """Account for ``nbytes`` written into the last ``recv_buffer()``."""
+        self._end += nbytes
+        out: list[Message] = []
+        try:
+            self._start = _parse(
+                self._view, self._start, self._end, self._classes, self._limit, out
+            )
+        except RemoteProtocolError as exc:
+            raise self._fail(exc, out) from None
+        if self._start == self._end:
+            self._start = self._end = 0 if len(self._buf) - self._end < _MIN_FREE else self._end
+        return out
+
+    def feed(self, data: Any) -> list[Message]:
+        """Decode ``data`` (any bytes-like), returning the complete messages.
+
+        Messages wholly inside ``data`` view it without a copy (keep ``data``
+        unchanged while they live); a message spanning calls is copied once.
+        """
+        self._check_usable()
+        view = memoryview(data).cast("B")
+        out: list[Message] = []
+        offset, end = 0, len(view)
+        try:
+            while self._end > self._start and offset < end:
+                # Complete the pending message from the front of ``data``.
+                need = _needed(self._view, self._start, self._end)
+                if need and need > self._limit + EXTENDED_HEADER_SIZE:
+                    _parse(self._view, self._start, self._end, self._classes, self._limit, out)
+                want = (need or EXTENDED_HEADER_SIZE) - (self._end - self._start)
+                take = min(max(want, 0), end - offset)
+                target = self._reserve(take)
+                target[:take] = view[offset : offset + take]
+                offset += take
+                self.received_bytes(take, out)
+                if need == 0 and take == 0:
+                    break
+            if self._end == self._start:
+                offset = _parse(view, offset, end, self._classes, self._limit, out)
+                rest = end - offset
+                if rest:
+                    target = self._reserve(rest)
+                    target[:rest] = view[offset:end]
+                    self._end += rest
+        except RemoteProtocolError as exc:
+            raise self._fail(exc, out) from None
+        return out
+
+    def _reserve(self, nbytes: int) -> memoryview:
+        pending = self._end - self._start
+        if len(self._buf) - self._end < nbytes:
+            size = max(_CHUNK, pending + nbytes)
+            buf = bytearray(size)
+            buf[:pending] = self._view[self._start : self._end]
+            self._buf, self._view = buf, memoryview(buf)
+            self._start, self._end = 0, pending
+        return self._view[self._end :]
+
+    def received_bytes(self, nbytes: int, out: list[Message]) -> None:
+        self._end += nbytes
+        self._start = _parse(self._view, self._start, self._end, self._classes, self._limit, out)
+
+
+def read_datagram(
+    data: Any,
+    address: tuple[str, int] | None = None,
+    sender: Role = SERVER,
+    max_array_bytes: int = DEFAULT_MAX_ARRAY_BYTES,
+) -> list[Message]:
+    """Decode every message of one UDP datagram.
+
+    Parameters
+    ----------
+    data : bytes-like
+        The datagram.
+    address : (host, port), optional
+        Where it came from; stored as each message's ``sender_address``.
+    sender : Role
+        Who sent it (``SERVER`` for search replies, ``CLIENT`` for searches).
+
+    Raises
+    ------
+    RemoteProtocolError
+        For an unknown command, a misaligned or truncated message.
+    """
+    view = memoryview(data).cast("B")
+    out: list[Message] = []
+    classes = RESPONSES if sender is SERVER else REQUESTS
+    offset = _parse(view, 0, len(view), classes, payload_limit(max_array_bytes), out, address)
+    if offset != len(view):
+        raise RemoteProtocolError(
+            f"datagram from {address} ends in a truncated message "
+            f"({len(view) - offset} of {_needed(view, offset, len(view)) or 'unknown'} bytes)"
+        )
+    return out

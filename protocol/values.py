@@ -1,0 +1,278 @@
+"""Turning payload bytes into values and Python values into payload bytes."""
+
+from __future__ import annotations
+
+import array
+import math
+import struct
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from . import backends
+from .channel_types import MAX_STRING_SIZE, ChannelType, native_type
+from .dbr import metadata_size
+from .errors import CAValueError
+
+__all__ = [
+    "element_size",
+    "decode_values",
+    "decode_strings",
+    "encode_values",
+    "value_count",
+    "STRING_ENCODING",
+]
+
+#: Encoding of DBR_STRING text, as caproto's default.
+STRING_ENCODING = "latin-1"
+
+_STRING_TYPES = frozenset(
+    {ChannelType.STRING, ChannelType.STSACK_STRING, ChannelType.CLASS_NAME}
+)
+# struct/numpy formats of the numeric element types, by native type.
+_FORMAT = {
+    ChannelType.INT: "h",
+    ChannelType.FLOAT: "f",
+    ChannelType.ENUM: "H",
+    ChannelType.CHAR: "B",
+    ChannelType.LONG: "i",
+    ChannelType.DOUBLE: "d",
+    ChannelType.PUT_ACKT: "H",
+    ChannelType.PUT_ACKS: "H",
+}
+_NUMPY_DTYPE = {
+    ChannelType.INT: ">i2",
+    ChannelType.FLOAT: ">f4",
+    ChannelType.ENUM: ">u2",
+    ChannelType.CHAR: "u1",
+    ChannelType.LONG: ">i4",
+    ChannelType.DOUBLE: ">f8",
+    ChannelType.PUT_ACKT: ">u2",
+    ChannelType.PUT_ACKS: ">u2",
+}
+_INT_RANGE = {
+    ChannelType.INT: (-(2**15), 2**15 - 1),
+    ChannelType.ENUM: (0, 2**16 - 1),
+    ChannelType.CHAR: (0, 255),
+    ChannelType.LONG: (-(2**31), 2**31 - 1),
+    ChannelType.PUT_ACKT: (0, 2**16 - 1),
+    ChannelType.PUT_ACKS: (0, 2**16 - 1),
+}
+_FLOAT32_MAX = 3.4028234663852886e38
+
+_ELEMENT_SIZE = tuple(
+    MAX_STRING_SIZE if native_type(c) in _STRING_TYPES else struct.calcsize(_FORMAT[native_type(c)])
+    for c in range(39)
+)
+_ELEMENT_INFO = tuple((metadata_size(c), _ELEMENT_SIZE[c], native_type(c)) for c in range(39))
+_dtypes: dict[ChannelType, Any] = {}
+_SWAP = sys.byteorder == "little"
+
+
+def element_size(data_type: int) -> int:
+    """Bytes per value for ``data_type`` (40 for strings)."""
+    return _ELEMENT_SIZE[data_type]
+
+
+def decode_strings(payload: Any, offset: int, count: int) -> list[bytes]:
+    """Split ``count`` 40-byte string slots, each cut at its first NUL.
+
+    A payload shorter than the slots (the IOC trims a single string in some
+    replies, and accepts short writes) yields what is there.
+    """
+    raw = bytes(payload[offset : offset + count * MAX_STRING_SIZE])
+    out = []
+    for start in range(0, min(len(raw), count * MAX_STRING_SIZE), MAX_STRING_SIZE):
+        slot = raw[start : start + MAX_STRING_SIZE]
+        end = slot.find(b"\0")
+        out.append(slot if end < 0 else slot[:end])
+    return out
+
+
+def decode_values(payload: Any, data_type: int, data_count: int) -> Any:
+    """Values of a data payload: a view when the backend allows it.
+
+    Parameters
+    ----------
+    payload : bytes-like
+        The whole payload, metadata first.
+    data_type : int
+        DBR type of the payload.
+    data_count : int
+        Number of values announced by the header.
+
+    Returns
+    -------
+    numpy.ndarray, array.array or list of bytes
+        A read-only big-endian numpy view onto ``payload`` (no copy) with the
+        numpy backend; an ``array.array`` (one copy) with the array backend;
+        a list of bytes for string types.
+    """
+    offset, _, native = _ELEMENT_INFO[data_type]
+    if native in _STRING_TYPES:
+        return decode_strings(payload, offset, data_count)
+    if backends.backend_name() == "numpy":
+        dtype = _dtypes.get(native)
+        if dtype is None:
+            import numpy
+
+            dtype = _dtypes[native] = numpy.dtype(_NUMPY_DTYPE[native])
+        return sys.modules["numpy"].frombuffer(payload, dtype, data_count, offset)
+    size = _ELEMENT_SIZE[data_type]
+    values = array.array(_FORMAT[native])
+    values.frombytes(payload[offset : offset + size * data_count])
+    if _SWAP and size > 1:
+        values.byteswap()
+    return values
+
+
+def _as_sequence(data: Any) -> Sequence[Any]:
+    if isinstance(data, (str, bytes, bytearray, memoryview)):
+        return [data]
+    if isinstance(data, Iterable):
+        return data if isinstance(data, Sequence) else list(data)
+    return [data]
+
+
+def value_count(data: Any, data_type: int) -> int:
+    """How many elements ``data`` makes when written as ``data_type``."""
+    native = native_type(data_type)
+    if native == ChannelType.CHAR and isinstance(data, (bytes, bytearray, memoryview)):
+        return len(data)
+    np = backends.numpy_or_none()
+    if np is not None and isinstance(data, np.ndarray):
+        return int(data.size)
+    return len(_as_sequence(data))
+
+
+def _encode_string(item: Any, data_type: int) -> bytes:
+    if isinstance(item, str):
+        try:
+            raw = item.encode(STRING_ENCODING)
+        except UnicodeEncodeError:
+            raise CAValueError(
+                f"{item!r} has characters that {STRING_ENCODING} cannot encode"
+            ) from None
+    elif isinstance(item, (bytes, bytearray, memoryview)):
+        raw = bytes(item)
+    else:
+        np = backends.numpy_or_none()
+        if np is not None and isinstance(item, np.bytes_):
+            raw = bytes(item)
+        elif np is not None and isinstance(item, np.str_):
+            raw = str(item).encode(STRING_ENCODING)
+        else:
+            raise CAValueError(
+                f"{ChannelType(data_type).name} needs text, not {type(item).__name__} {item!r}"
+            )
+    if b"\0" in raw:
+        raw = raw[: raw.index(b"\0")]
+    if len(raw) >= MAX_STRING_SIZE:
+        raise CAValueError(
+            f"string of {len(raw)} bytes does not fit a DBR_STRING "
+            f"(at most {MAX_STRING_SIZE - 1} bytes and the terminating NUL): {item!r}"
+        )
+    return raw.ljust(MAX_STRING_SIZE, b"\0")
+
+
+def _check_number(item: Any, native: ChannelType) -> int | float:
+    """One numeric element, checked to fit ``native`` without silent change."""
+    np = backends.numpy_or_none()
+    if np is not None and isinstance(item, np.generic):
+        item = item.item()
+    if isinstance(item, bool):
+        item = int(item)
+    name = native.name
+    if isinstance(item, (str, bytes, bytearray)):
+        raise CAValueError(f"{name} needs a number, not text {item!r}")
+    if not isinstance(item, (int, float)):
+        raise CAValueError(f"{name} needs a number, not {type(item).__name__} {item!r}")
+    if native in _INT_RANGE:
+        if isinstance(item, float):
+            if native == ChannelType.ENUM:
+                raise CAValueError(f"an ENUM index must be an integer, not the float {item!r}")
+            if not math.isfinite(item) or item != int(item):
+                raise CAValueError(
+                    f"{item!r} is not a whole number; writing it to {name} would change it"
+                )
+            item = int(item)
+        low, high = _INT_RANGE[native]
+        if not low <= item <= high:
+            raise CAValueError(f"{item} is out of range for {name} ({low}..{high})")
+        return item
+    if native == ChannelType.FLOAT and isinstance(item, (int, float)):
+        if math.isfinite(item) and abs(item) > _FLOAT32_MAX:
+            raise CAValueError(f"{item!r} is out of range for FLOAT (32-bit)")
+    return float(item) if isinstance(item, int) and abs(item) > 2**53 else item
+
+
+def encode_values(data: Any, data_type: int) -> bytes:
+    """Encode Python values as the value part of a ``data_type`` payload.
+
+    Parameters
+    ----------
+    data : str, bytes, int, float, bool, sequence of these, or numpy array
+        The value or values.
+    data_type : int
+        DBR type to encode for; only its native element type matters here.
+
+    Returns
+    -------
+    bytes
+        The values, unpadded.
+
+    Raises
+    ------
+    CAValueError
+        For a value that does not fit: a string of 40 bytes or more, text for a
+        number, a float with a fraction (or any float) for an integer or enum
+        type, a number out of the type's range.
+    """
+    native = native_type(data_type)
+    if native in _STRING_TYPES:
+        return b"".join(_encode_string(item, data_type) for item in _as_sequence(data))
+    if native == ChannelType.CHAR and isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    np = backends.numpy_or_none()
+    if np is not None and isinstance(data, np.ndarray):
+        return _encode_ndarray(np, data, native)
+    items = [_check_number(item, native) for item in _as_sequence(data)]
+    try:
+        return struct.pack(f">{len(items)}{_FORMAT[native]}", *items)
+    except (struct.error, OverflowError) as exc:
+        raise CAValueError(f"cannot encode {data!r} as {native.name}: {exc}") from None
+
+
+def _encode_ndarray(np: Any, data: Any, native: ChannelType) -> bytes:
+    flat = data.reshape(-1)
+    kind = flat.dtype.kind
+    if kind in "USO":
+        if kind == "O":
+            return encode_values(flat.tolist(), native)
+        raise CAValueError(f"{native.name} needs numbers, not an array of text")
+    if native in _INT_RANGE:
+        if kind == "f":
+            if native == ChannelType.ENUM:
+                raise CAValueError("ENUM indices must be integers, not floats")
+            if not bool(np.all(np.isfinite(flat))) or bool(np.any(flat != np.trunc(flat))):
+                raise CAValueError(
+                    f"the array holds values that are not whole numbers; writing them to "
+                    f"{native.name} would change them"
+                )
+        elif kind == "c":
+            raise CAValueError(f"{native.name} cannot hold complex numbers")
+        if flat.size:
+            low, high = _INT_RANGE[native]
+            lowest, highest = flat.min(), flat.max()
+            if lowest < low or highest > high:
+                raise CAValueError(
+                    f"array values {lowest}..{highest} are out of range for "
+                    f"{native.name} ({low}..{high})"
+                )
+    elif kind == "c":
+        raise CAValueError(f"{native.name} cannot hold complex numbers")
+    elif native == ChannelType.FLOAT and flat.size:
+        finite = flat[np.isfinite(flat)]
+        if finite.size and float(np.max(np.abs(finite))) > _FLOAT32_MAX:
+            raise CAValueError("array values are out of range for FLOAT (32-bit)")
+    return bytes(flat.astype(_NUMPY_DTYPE[native], copy=False).tobytes())
