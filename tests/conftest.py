@@ -1,0 +1,101 @@
+"""Shared fixtures: real EPICS IOCs on loopback, and a CA environment that never broadcasts.
+
+Fixtures
+--------
+epics_base_ioc
+    Session-wide :class:`~tests.support.iocs.EpicsBaseIoc` (EPICS Base soft IOC)
+    serving ``tests/support/records.db``.  Restarted before a test that uses it if an
+    earlier test left it stopped.
+softioc_ioc
+    Session-wide :class:`~tests.support.iocs.SoftIoc` (pythonSoftIOC), same rules.
+any_ioc
+    Parametrised over both; use the records the two share (``ao``, ``long``,
+    ``mbbo``, ``str``, ``wf:double``).
+ioc_factory
+    ``ioc_factory(kind="epics-base" | "softioc", **kwargs)`` starts a private IOC
+    that is stopped after the test; for tests that kill or reconfigure IOCs.
+ca_env
+    Applies an IOC's ``.env`` to ``os.environ`` for the test: ``ca_env(ioc)``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.iocs import EpicsBaseIoc, IocProcess, SoftIoc, free_port, stop_all
+
+# Nothing in a test run may search or broadcast beyond loopback, and no test may
+# talk to (or start) a CA repeater on the default port 5065.
+os.environ["EPICS_CA_AUTO_ADDR_LIST"] = "NO"
+os.environ["EPICS_CA_ADDR_LIST"] = "127.0.0.1"
+os.environ["EPICS_CA_REPEATER_PORT"] = str(free_port())
+
+SESSION_PREFIX = f"cat{os.getpid()}:"
+
+IOC_KINDS: dict[str, type[IocProcess]] = {"epics-base": EpicsBaseIoc, "softioc": SoftIoc}
+
+
+@pytest.fixture(scope="session")
+def _epics_base_ioc() -> Iterator[EpicsBaseIoc]:
+    ioc = EpicsBaseIoc(SESSION_PREFIX)
+    ioc.start()
+    yield ioc
+    ioc.stop()
+
+
+@pytest.fixture(scope="session")
+def _softioc_ioc() -> Iterator[SoftIoc]:
+    ioc = SoftIoc(SESSION_PREFIX + "soft:")
+    ioc.start()
+    yield ioc
+    ioc.stop()
+
+
+@pytest.fixture
+def epics_base_ioc(_epics_base_ioc: EpicsBaseIoc) -> EpicsBaseIoc:
+    """The session's EPICS Base soft IOC, running."""
+    return _epics_base_ioc.ensure_running()
+
+
+@pytest.fixture
+def softioc_ioc(_softioc_ioc: SoftIoc) -> SoftIoc:
+    """The session's pythonSoftIOC, running."""
+    return _softioc_ioc.ensure_running()
+
+
+@pytest.fixture(params=list(IOC_KINDS))
+def any_ioc(request: pytest.FixtureRequest) -> IocProcess:
+    """Each session IOC in turn (``epics-base``, ``softioc``)."""
+    name = "epics_base_ioc" if request.param == "epics-base" else "softioc_ioc"
+    ioc: IocProcess = request.getfixturevalue(name)
+    return ioc
+
+
+@pytest.fixture
+def ioc_factory() -> Iterator[Callable[..., IocProcess]]:
+    """Start private IOCs for one test; all are stopped afterwards."""
+    started: list[IocProcess] = []
+
+    def make(kind: str = "epics-base", *, prefix: str | None = None, **kwargs: Any) -> IocProcess:
+        cls = IOC_KINDS[kind]
+        ioc = cls(prefix or f"{SESSION_PREFIX}p{len(started)}:", **kwargs)
+        started.append(ioc)
+        return ioc.start()
+
+    yield make
+    stop_all(started)
+
+
+@pytest.fixture
+def ca_env(monkeypatch: pytest.MonkeyPatch) -> Callable[[IocProcess], None]:
+    """``ca_env(ioc)`` points this process's CA clients at ``ioc`` for the test."""
+
+    def apply(ioc: IocProcess) -> None:
+        for key, value in ioc.env.items():
+            monkeypatch.setenv(key, value)
+
+    return apply

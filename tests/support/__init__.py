@@ -1,0 +1,1 @@
+"""Test support: real EPICS IOCs on loopback (``iocs``) and their record databases."""
