@@ -309,6 +309,9 @@ class VirtualCircuit:
         subid = message._h[5]
         del self.event_add_requests[subid]
         self.subscription_channels.pop(subid, None)
+        # Nothing follows the acknowledgement: forget the id, or an empty update
+        # of a later subscription given the same id would pass for an ack.
+        self._cancelling.discard(subid)
         return EventCancelResponse.from_update(message)
 
     def _channel_for_cid(self, cid: int, what: str) -> ClientChannel:

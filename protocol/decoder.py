@@ -50,6 +50,10 @@ def _check_data(cls: type[Message], fields: tuple[int, ...], payload_size: int) 
         raise RemoteProtocolError(
             f"{cls.__name__} with DBR type {data_type}, which does not exist (0..38)"
         )
+    if payload_size == 0 and cls.ID == 1:
+        # The EVENT_CANCEL acknowledgement: an EVENT_ADD reply with no payload
+        # at all (not even the metadata), echoing the subscription's type/count.
+        return
     needed = _META[data_type]
     if data_type not in _STRING_TYPES:
         # Strings may be trimmed (the deprecated READ reply, short writes);
@@ -59,6 +63,19 @@ def _check_data(cls: type[Message], fields: tuple[int, ...], payload_size: int) 
         raise RemoteProtocolError(
             f"{cls.__name__} announces {data_count} element(s) of DBR type {data_type} "
             f"({needed} bytes) but carries a payload of only {payload_size} bytes"
+        )
+
+
+def _check_header(cls: type[Message], fields: tuple[int, ...], payload_size: int) -> None:
+    """Checks of messages without DBR data whose accessors need them to hold."""
+    if cls.HAS_DBR_TYPE and fields[2] > 38:
+        raise RemoteProtocolError(
+            f"{cls.__name__} with DBR type {fields[2]}, which does not exist (0..38)"
+        )
+    if payload_size < cls.MIN_PAYLOAD:
+        raise RemoteProtocolError(
+            f"{cls.__name__} needs a payload of at least {cls.MIN_PAYLOAD} bytes, "
+            f"not {payload_size}"
         )
 
 
@@ -107,6 +124,8 @@ def _parse(
             break
         if cls.HAS_DATA:
             _check_data(cls, fields, payload_size)
+        elif cls.HAS_DBR_TYPE or cls.MIN_PAYLOAD:
+            _check_header(cls, fields, payload_size)
         msg = new(cls)
         msg._h = fields
         msg._hdr = view[offset:body]
@@ -205,8 +224,8 @@ class StreamDecoder:
             )
         except RemoteProtocolError as exc:
             raise self._fail(exc, out) from None
-        if self._start == self._end:
-            self._start = self._end = 0 if len(self._buf) - self._end < _MIN_FREE else self._end
+        # Never rewind to the start of the buffer: messages handed out view it.
+        # recv_buffer() moves to a fresh buffer when this one is full.
         return out
 
     def feed(self, data: Any) -> list[Message]:

@@ -6,7 +6,7 @@ import enum
 import ipaddress
 from typing import Any, ClassVar
 
-from ..channel_types import ChannelType
+from ..channel_types import ChannelType, native_type
 from ..dbr import DBR_TYPES, DbrMetadata, metadata_size
 from ..errors import CAValueError
 from ..header import EXTENDED_HEADER_SIZE, ExtendedMessageHeader, MessageHeader, pack_header
@@ -119,6 +119,10 @@ class Message:
     ID: ClassVar[int]
     SENDER: ClassVar[Role]
     HAS_DATA: ClassVar[bool] = False
+    #: The decoder rejects a ``data_type`` above 38 (the field is a DBR type).
+    HAS_DBR_TYPE: ClassVar[bool] = False
+    #: The decoder rejects a shorter payload (the accessors need that much).
+    MIN_PAYLOAD: ClassVar[int] = 0
     _fields: ClassVar[tuple[str, ...]] = ()
 
     _h: tuple[int, int, int, int, int, int]
@@ -239,13 +243,15 @@ class DataMessage(Message, register=False):
     @property
     def data(self) -> Any:
         """The values: a numpy view onto the payload, an array.array, or a list of bytes."""
+        if not self._h[1]:  # no payload at all (an EVENT_CANCEL acknowledgement)
+            return decode_values(b"", native_type(self._h[2]), 0)
         return decode_values(self._payload, self._h[2], self._h[3])
 
     @property
     def metadata(self) -> DbrMetadata | None:
         """The DBR metadata structure, or None for a native type."""
         cls = DBR_TYPES.get(self._h[2])  # type: ignore[call-overload]
-        if cls is None:
+        if cls is None or not self._h[1]:
             return None
         payload = self._payload
         if isinstance(payload, memoryview) and not payload.readonly:

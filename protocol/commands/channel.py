@@ -72,6 +72,7 @@ class CreateChanResponse(Message):
     __slots__ = ()
     ID = 18
     SENDER = SERVER
+    HAS_DBR_TYPE = True
     _fields = ("data_type", "data_count", "cid", "sid")
 
     def __init__(self, data_type: int, data_count: int, cid: int, sid: int) -> None:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from .base import CLIENT, SERVER, Message, check_u16, payload_string, string_payload
+from ..errors import CAValueError
+from .base import (
+    CLIENT,
+    SERVER,
+    Message,
+    check_u16,
+    check_u32,
+    payload_string,
+    string_payload,
+)
 
 __all__ = [
     "VersionRequest",
@@ -22,20 +31,36 @@ DEFAULT_PROTOCOL_VERSION = 13
 
 
 class VersionRequest(Message):
-    """VERSION from a client: circuit priority (0..99) and minor protocol version."""
+    """VERSION from a client: circuit priority (0..99) and minor protocol version.
+
+    Over UDP, ahead of searches, ``sequence_id`` (parameter1) numbers the
+    search round; libca also sets ``priority`` (the data_type field) to 1 to
+    say so. The server echoes it in its reply.
+    """
 
     __slots__ = ()
     ID = 0
     SENDER = CLIENT
     _fields = ("priority", "version")
 
-    def __init__(self, priority: int = 0, version: int = DEFAULT_PROTOCOL_VERSION) -> None:
-        check_u16("priority", priority)
-        self._init(priority, check_u16("version", version))
+    def __init__(
+        self, priority: int = 0, version: int = DEFAULT_PROTOCOL_VERSION, *, sequence_id: int = 0
+    ) -> None:
+        if check_u16("priority", priority) > 99:
+            # The IOC closes the circuit on a priority of 100 or more.
+            raise CAValueError(f"priority must be 0..99, not {priority!r}")
+        self._init(
+            priority, check_u16("version", version), check_u32("sequence_id", sequence_id)
+        )
 
     @property
     def priority(self) -> int:
         return self._h[2]
+
+    @property
+    def sequence_id(self) -> int:
+        """The search sequence number (parameter1) of a UDP VERSION."""
+        return self._h[4]
 
     @property
     def version(self) -> int:

@@ -27,6 +27,7 @@ class ErrorResponse(Message):
     __slots__ = ()
     ID = 11
     SENDER = SERVER
+    MIN_PAYLOAD = HEADER_SIZE  # the copy of the rejected request's header
     _fields = ("original_request", "cid", "status", "error_message")
 
     def __init__(

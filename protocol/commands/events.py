@@ -38,6 +38,8 @@ class EventAddRequest(Message):
     __slots__ = ()
     ID = 1
     SENDER = CLIENT
+    HAS_DBR_TYPE = True
+    MIN_PAYLOAD = _EVENT_ADD_PAYLOAD.size
     _fields = ("data_type", "data_count", "sid", "subscriptionid", "low", "high", "to", "mask")
 
     def __init__(
@@ -139,6 +141,7 @@ class EventCancelRequest(Message):
     __slots__ = ()
     ID = 2
     SENDER = CLIENT
+    HAS_DBR_TYPE = True
     _fields = ("data_type", "sid", "subscriptionid")
 
     def __init__(

@@ -30,6 +30,7 @@ __all__ = [
 class _ReadRequest(Message, register=False):
     __slots__ = ()
     SENDER = CLIENT
+    HAS_DBR_TYPE = True
     _fields = ("data_type", "data_count", "sid", "ioid")
 
     def __init__(self, data_type: int, data_count: int, sid: int, ioid: int) -> None:

@@ -1,0 +1,489 @@
+"""The engine behind ``block()``: one thread multiplexing every subscription.
+
+It searches all names at once, opens one circuit per (server, priority), and
+dispatches updates to subscriptions. As documented extensions for long-lived
+watchers it can keep searching for missing PVs, reconnect after a server
+restarts, and take subscriptions added or removed from other threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import selectors
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from ..channel_types import ChannelType, resolve_data_type
+from ..circuit import ClientChannel
+from ..commands import (
+    AccessRightsResponse,
+    CreateChanResponse,
+    CreateChFailResponse,
+    EchoRequest,
+    ErrorResponse,
+    EventAddResponse,
+    Message,
+    ServerDisconnResponse,
+)
+from ..errors import (
+    CAError,
+    CATimeoutError,
+    DisconnectedError,
+    ErrorResponseReceived,
+    RemoteProtocolError,
+)
+from .config import CAConfig, load_config, search_destinations
+from .connection import Connection
+from .search import Searcher
+from .subscription import ConnectionState, Subscription
+
+__all__ = ["Blocker", "interrupt_all"]
+
+logger = logging.getLogger("protocol.sync.blocker")
+
+_FIRST_RETRY = 0.05
+_MAX_RETRY = 5.0
+_ECHO_GRACE = 5.0
+
+_running: set[Blocker] = set()
+_running_lock = threading.Lock()
+_interrupt_next = [False]
+
+
+def interrupt_all() -> None:
+    """Interrupt every running ``Blocker``; if none runs, the next one that starts."""
+    with _running_lock:
+        blockers = list(_running)
+        if not blockers:
+            _interrupt_next[0] = True
+    for blocker in blockers:
+        blocker.interrupt()
+
+
+class _PV:
+    """One (name, priority): its search state, channel and subscriptions."""
+
+    def __init__(self, name: str, priority: int) -> None:
+        self.name = name
+        self.priority = priority
+        self.subs: dict[Subscription, int | None] = {}  # -> subscriptionid
+        self.conn: Connection | None = None
+        self.channel: ClientChannel | None = None
+        self.next_search = 0.0
+        self.interval = _FIRST_RETRY
+
+
+class Blocker:
+    """Run subscriptions until interrupted, a duration passes, or a failure.
+
+    Parameters
+    ----------
+    *subscriptions : Subscription
+    timeout : float
+        Seconds allowed for every PV to connect (ignored with ``keep_searching``).
+    force_int_enums : bool
+        Subscribe to ENUM channels as integers rather than strings.
+    repeater : bool
+        Spawn a CA repeater if none runs (as ``read()`` does).
+    keep_searching : bool
+        Extension: a PV that is not found stays searched for (with back-off)
+        instead of failing the call.
+    reconnect : bool
+        Extension: after a server disconnects, search again and resubscribe
+        instead of raising ``DisconnectedError``.
+    config : CAConfig, optional
+        Environment configuration; read from ``os.environ`` by default.
+    """
+
+    def __init__(
+        self,
+        *subscriptions: Subscription,
+        timeout: float = 2.0,
+        force_int_enums: bool = False,
+        repeater: bool = True,
+        keep_searching: bool = False,
+        reconnect: bool = False,
+        config: CAConfig | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.force_int_enums = force_int_enums
+        self.repeater = repeater
+        self.keep_searching = keep_searching
+        self.reconnect = reconnect
+        self.config = config
+        self._initial = list(subscriptions)
+        self._lock = threading.Lock()
+        self._commands: list[tuple[str, Subscription | None]] = []
+        self._interrupted = False
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._pvs: dict[tuple[str, int], _PV] = {}
+        self._conns: dict[tuple[tuple[str, int], int], Connection] = {}
+        self._by_subid: dict[tuple[Connection, int], tuple[Subscription, _PV]] = {}
+        self._last_heard: dict[Connection, float] = {}
+        self._echo_sent: dict[Connection, float] = {}
+        self.searcher: Searcher | None = None
+
+    # -- thread-safe controls -----------------------------------------------
+    def _post(self, command: str, sub: Subscription | None = None) -> None:
+        with self._lock:
+            self._commands.append((command, sub))
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass  # already woken (buffer full) or closed: either way it will see it
+
+    def interrupt(self) -> None:
+        """End ``run()`` soon (within one loop pass). Thread-safe, idempotent."""
+        self._interrupted = True
+        self._post("interrupt")
+
+    def add(self, *subscriptions: Subscription) -> None:
+        """Add subscriptions while running (thread-safe); others are untouched."""
+        for sub in subscriptions:
+            self._post("add", sub)
+
+    def remove(self, *subscriptions: Subscription) -> None:
+        """Remove subscriptions while running (thread-safe)."""
+        for sub in subscriptions:
+            self._post("remove", sub)
+
+    # -- main loop ----------------------------------------------------------
+    def run(self, duration: float | None = None) -> None:
+        """Process updates until interrupted or ``duration`` seconds pass.
+
+        Raises
+        ------
+        CATimeoutError
+            Some PVs were not found within ``timeout`` (unless keep_searching).
+        DisconnectedError
+            A server went away (unless reconnect).
+        """
+        with _running_lock:
+            _running.add(self)
+            if _interrupt_next[0]:
+                _interrupt_next[0] = False
+                self._interrupted = True
+        config = self.config or load_config()
+        if self.repeater:
+            from .repeater import ensure_repeater
+
+            ensure_repeater(config.repeater_port)
+        self.searcher = Searcher(search_destinations(config))
+        self._config = config
+        selector = self._selector = selectors.DefaultSelector()
+        selector.register(self._wake_r, selectors.EVENT_READ, "wake")
+        selector.register(self.searcher.sock, selectors.EVENT_READ, "search")
+        start = time.monotonic()
+        end = None if duration is None else start + duration
+        self._connect_deadline = start + self.timeout
+        try:
+            for sub in self._initial:
+                self._add(sub)
+            while not self._interrupted:
+                now = time.monotonic()
+                if end is not None and now >= end:
+                    break
+                self._search_due(now)
+                self._check_deadlines(now)
+                wait = self._next_wake(now, end)
+                for key, _ in selector.select(wait):
+                    self._ready(key.data)
+        except KeyboardInterrupt:
+            logger.debug("block() interrupted by Ctrl+C")
+        finally:
+            self._shutdown()
+
+    def _next_wake(self, now: float, end: float | None) -> float:
+        times = [now + 1.0]
+        if end is not None:
+            times.append(end)
+        times.extend(pv.next_search for pv in self._pvs.values() if pv.channel is None)
+        if not self.keep_searching:
+            times.append(self._connect_deadline)
+        return max(0.0, min(times) - now)
+
+    def _ready(self, what: Any) -> None:
+        if what == "wake":
+            self._drain_commands()
+        elif what == "search":
+            assert self.searcher is not None
+            found = self.searcher.receive()
+            if found:
+                self._reset_backoff()
+            for name, server in found:
+                for pv in self._pvs.values():
+                    if pv.name == name and pv.channel is None:
+                        self._connect(pv, server)
+        else:
+            self._receive(what)
+
+    def _drain_commands(self) -> None:
+        try:
+            while self._wake_r.recv(4096):
+                pass
+        except OSError:
+            pass
+        with self._lock:
+            commands, self._commands = self._commands, []
+        for command, sub in commands:
+            if command == "add" and sub is not None:
+                self._add(sub)
+            elif command == "remove" and sub is not None:
+                self._remove(sub)
+
+    # -- subscriptions ------------------------------------------------------
+    def _add(self, sub: Subscription) -> None:
+        with sub._lock:
+            if sub._interrupt_pending:
+                sub._interrupt_pending = False
+                self._interrupted = True
+            sub._blocker = self
+        key = (sub.pv_name, sub.priority)
+        pv = self._pvs.get(key)
+        if pv is None:
+            pv = self._pvs[key] = _PV(*key)
+            pv.next_search = time.monotonic()
+        if sub in pv.subs:
+            return
+        pv.subs[sub] = None
+        if pv.channel is not None and pv.conn is not None and pv.channel.sid is not None:
+            self._subscribe(pv, sub)
+        else:
+            sub._connection_changed(ConnectionState.SEARCHING, None)
+
+    def _remove(self, sub: Subscription) -> None:
+        pv = self._pvs.get((sub.pv_name, sub.priority))
+        if pv is None or sub not in pv.subs:
+            return
+        subid = pv.subs.pop(sub)
+        with sub._lock:
+            sub._blocker = None
+        if pv.conn is not None and pv.channel is not None and subid is not None:
+            self._by_subid.pop((pv.conn, subid), None)
+            if not pv.subs:
+                self._clear(pv)
+            else:
+                try:
+                    pv.conn.send(pv.channel.unsubscribe(subid))
+                except CAError as exc:
+                    logger.debug("cancel on %r: %s", pv.name, exc)
+        if not pv.subs:
+            del self._pvs[(pv.name, pv.priority)]
+
+    def _data_type(self, pv: _PV, sub: Subscription) -> ChannelType:
+        assert pv.channel is not None and pv.channel.native_data_type is not None
+        native = pv.channel.native_data_type
+        if sub.data_type is not None:
+            return resolve_data_type(sub.data_type, native)
+        if native == ChannelType.ENUM and not self.force_int_enums:
+            return ChannelType.TIME_STRING
+        return resolve_data_type("time", native)
+
+    def _subscribe(self, pv: _PV, sub: Subscription) -> None:
+        assert pv.channel is not None and pv.conn is not None
+        request = pv.channel.subscribe(
+            self._data_type(pv, sub), sub.data_count, sub.low, sub.high, sub.to, sub.mask
+        )
+        pv.subs[sub] = request.subscriptionid
+        self._by_subid[(pv.conn, request.subscriptionid)] = (sub, pv)
+        sub.server_address = pv.conn.circuit.address
+        sub.native_data_type = pv.channel.native_data_type
+        sub.native_data_count = pv.channel.native_data_count
+        sub.access_rights = pv.channel.access_rights
+        sub._connection_changed(ConnectionState.CONNECTED, pv.conn.circuit.address)
+        pv.conn.send(request)
+
+    # -- searching and connecting --------------------------------------------
+    def _search_due(self, now: float) -> None:
+        due = [pv for pv in self._pvs.values() if pv.channel is None and pv.next_search <= now]
+        if not due or self.searcher is None:
+            return
+        self.searcher.send(dict.fromkeys(pv.name for pv in due))
+        cap = min(_MAX_RETRY, self._config.max_search_period)
+        for pv in due:
+            pv.next_search = now + pv.interval
+            pv.interval = min(pv.interval * 2, cap)
+
+    def _reset_backoff(self) -> None:
+        # A server just answered: it may have (re)started, so search the rest soon.
+        now = time.monotonic()
+        for pv in self._pvs.values():
+            if pv.channel is None and pv.interval > _FIRST_RETRY:
+                pv.interval = _FIRST_RETRY
+                pv.next_search = min(pv.next_search, now + _FIRST_RETRY)
+
+    def _connect(self, pv: _PV, server: tuple[str, int]) -> None:
+        key = (server, pv.priority)
+        conn = self._conns.get(key)
+        fresh = conn is None
+        if conn is None:
+            try:
+                conn = Connection(server, pv.priority, self._config.max_array_bytes, 2.0)
+            except DisconnectedError as exc:
+                logger.warning("PV %r: %s", pv.name, exc)
+                self._research(pv)
+                return
+            conn.sock.setblocking(False)
+            self._conns[key] = conn
+            self._selector.register(conn.sock, selectors.EVENT_READ, conn)
+            self._last_heard[conn] = time.monotonic()
+        pv.conn = conn
+        pv.channel = conn.circuit.new_channel(pv.name)
+        commands = [*conn.handshake(), pv.channel.create()] if fresh else [pv.channel.create()]
+        try:
+            conn.send(*commands)
+        except DisconnectedError as exc:
+            self._lost(conn, exc)
+
+    def _research(self, pv: _PV) -> None:
+        pv.conn = None
+        pv.channel = None
+        pv.interval = _FIRST_RETRY
+        pv.next_search = time.monotonic()
+        if self.searcher is not None:
+            self.searcher.forget(pv.name)
+
+    # -- receiving ----------------------------------------------------------
+    def _receive(self, conn: Connection) -> None:
+        try:
+            messages = conn.recv_once()
+        except (DisconnectedError, RemoteProtocolError) as exc:
+            self._lost(conn, exc)
+            return
+        self._last_heard[conn] = time.monotonic()
+        self._echo_sent.pop(conn, None)
+        by_subid = self._by_subid
+        for message in messages:
+            if type(message) is EventAddResponse:
+                target = by_subid.get((conn, message._h[5]))
+                if target is not None:
+                    target[0].process(message)
+            else:
+                self._handle(conn, message)
+
+    def _pv_for_channel(self, conn: Connection, cid: int) -> _PV | None:
+        channel = conn.circuit.channels.get(cid)
+        for pv in self._pvs.values():
+            if pv.channel is channel and channel is not None:
+                return pv
+        return None
+
+    def _handle(self, conn: Connection, message: Message) -> None:
+        if isinstance(message, CreateChanResponse):
+            pv = self._pv_for_channel(conn, message.cid)
+            if pv is not None:
+                for sub in list(pv.subs):
+                    self._subscribe(pv, sub)
+        elif isinstance(message, AccessRightsResponse):
+            pv = self._pv_for_channel(conn, message.cid)
+            if pv is not None:
+                for sub in pv.subs:
+                    sub.access_rights = message.access_rights
+        elif isinstance(message, (CreateChFailResponse, ServerDisconnResponse)):
+            pv = self._pv_for_channel(conn, message.cid)
+            if pv is not None:
+                self._channel_gone(pv, f"the server at {conn._where()} dropped PV {pv.name!r}")
+        elif isinstance(message, ErrorResponse):
+            self._server_error(conn, message)
+
+    def _server_error(self, conn: Connection, message: ErrorResponse) -> None:
+        pv = self._pv_for_channel(conn, message.cid)
+        name = pv.name if pv is not None else "?"
+        text = (
+            f"server {conn._where()} reported {message.status.name} for PV {name!r}: "
+            f"{message.error_message}"
+        )
+        if self.keep_searching or self.reconnect:
+            logger.warning("%s", text)
+            return
+        raise ErrorResponseReceived(text, message)
+
+    def _channel_gone(self, pv: _PV, why: str) -> None:
+        if pv.conn is not None:
+            for subid in pv.subs.values():
+                if subid is not None:
+                    self._by_subid.pop((pv.conn, subid), None)
+        for sub in pv.subs:
+            pv.subs[sub] = None
+            sub._connection_changed(ConnectionState.DISCONNECTED, None)
+        if not self.reconnect:
+            raise DisconnectedError(why)
+        logger.info("%s; searching again", why)
+        self._research(pv)
+
+    def _lost(self, conn: Connection, exc: Exception) -> None:
+        for key, value in list(self._conns.items()):
+            if value is conn:
+                del self._conns[key]
+        try:
+            self._selector.unregister(conn.sock)
+        except (KeyError, ValueError, OSError):
+            pass
+        conn.close()
+        self._last_heard.pop(conn, None)
+        self._echo_sent.pop(conn, None)
+        names = [pv.name for pv in self._pvs.values() if pv.conn is conn]
+        if not self.reconnect and names:
+            raise DisconnectedError(
+                f"lost the server of {', '.join(map(repr, names))}: {exc}"
+            ) from None
+        for pv in [pv for pv in self._pvs.values() if pv.conn is conn]:
+            self._channel_gone(pv, str(exc))
+
+    def _check_deadlines(self, now: float) -> None:
+        if not self.keep_searching and now >= self._connect_deadline:
+            missing = [pv.name for pv in self._pvs.values() if pv.channel is None or pv.channel.sid is None]
+            if missing:
+                raise CATimeoutError(
+                    f"not connected within {self.timeout} s: {', '.join(map(repr, missing))} "
+                    f"(searched {_describe(self.searcher.destinations if self.searcher else [])})"
+                )
+        # Liveness: an idle circuit gets an ECHO; no answer means the server is gone.
+        for conn, heard in list(self._last_heard.items()):
+            sent = self._echo_sent.get(conn)
+            if sent is not None and now - sent > _ECHO_GRACE:
+                self._lost(conn, DisconnectedError(f"{conn._where()} stopped answering"))
+            elif sent is None and now - heard > self._config.conn_tmo:
+                self._echo_sent[conn] = now
+                try:
+                    conn.send(EchoRequest())
+                except DisconnectedError as exc:
+                    self._lost(conn, exc)
+
+    def _clear(self, pv: _PV) -> None:
+        if pv.conn is not None and pv.channel is not None and not pv.conn.closed:
+            try:
+                pv.conn.send(pv.channel.clear())
+            except CAError as exc:
+                logger.debug("clear %r: %s", pv.name, exc)
+        pv.conn = pv.channel = None
+
+    def _shutdown(self) -> None:
+        with _running_lock:
+            _running.discard(self)
+        for pv in self._pvs.values():
+            for sub in pv.subs:
+                with sub._lock:
+                    if sub._blocker is self:
+                        sub._blocker = None
+            if pv.channel is not None and pv.channel.sid is not None:
+                self._clear(pv)
+        for conn in list(self._conns.values()):
+            conn.close()
+        self._conns.clear()
+        self._pvs.clear()
+        self._by_subid.clear()
+        if self.searcher is not None:
+            self.searcher.close()
+        self._selector.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+
+def _describe(destinations: Iterable[tuple[str, int]]) -> str:
+    return ", ".join(f"{host}:{port}" for host, port in destinations) or "no addresses"

@@ -1,0 +1,573 @@
+"""The synchronous client: ``read``, ``write``, ``subscribe``, ``block`` and friends.
+
+Same names, arguments, defaults and return objects as caproto's synchronous
+client. Each call makes a fresh connection and closes it (stateless); nothing
+about connections is kept at module level, so calls from several threads never
+share or close each other's sockets.
+"""
+
+from __future__ import annotations
+
+import select
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from ..channel_types import ChannelType, DataTypeSpec
+from ..circuit import ClientChannel
+from ..commands import (
+    AccessRights,
+    ClearChannelRequest,
+    CreateChanResponse,
+    CreateChFailResponse,
+    EchoRequest,
+    EchoResponse,
+    ErrorResponse,
+    Message,
+    ReadNotifyResponse,
+    ReadResponse,
+    ServerDisconnResponse,
+    WriteNotifyResponse,
+    check_pv_name,
+)
+from ..errors import (
+    CAError,
+    CATimeoutError,
+    CAValueError,
+    ChannelAccessDenied,
+    DisconnectedError,
+    ErrorResponseReceived,
+)
+from ..values import STRING_ENCODING
+from .blocker import Blocker, interrupt_all
+from .config import CAConfig, load_config, search_destinations
+from .connection import Connection
+from .search import Searcher
+from .subscription import ConnectionState, Subscription
+
+__all__ = [
+    "read",
+    "write",
+    "read_write_read",
+    "subscribe",
+    "block",
+    "interrupt",
+    "Subscription",
+    "Blocker",
+    "ConnectionState",
+]
+
+_FIRST_RETRY = 0.05
+_MAX_RETRY = 1.0
+
+
+def _check_priority(priority: int) -> None:
+    if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 99:
+        raise CAValueError(f"priority must be an integer 0..99, not {priority!r}")
+
+
+def _check_timeout(timeout: float) -> None:
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0:
+        raise CAValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+
+
+def _search(name: str, config: CAConfig, deadline: float, timeout: float) -> tuple[str, int]:
+    destinations = search_destinations(config)
+    if not destinations:
+        raise CAError(
+            f"cannot search for {name!r}: no search addresses "
+            "(EPICS_CA_AUTO_ADDR_LIST=NO and EPICS_CA_ADDR_LIST is empty)"
+        )
+    searcher = Searcher(destinations)
+    try:
+        interval = _FIRST_RETRY
+        while True:
+            searcher.send([name])
+            retry_at = min(time.monotonic() + interval, deadline)
+            interval = min(interval * 2, _MAX_RETRY)
+            while True:
+                remaining = retry_at - time.monotonic()
+                if remaining > 0:
+                    select.select([searcher.sock], [], [], remaining)
+                for found_name, server in searcher.receive():
+                    if found_name == name:
+                        return server
+                if time.monotonic() >= retry_at:
+                    break
+            if time.monotonic() >= deadline:
+                where = ", ".join(f"{h}:{p}" for h, p in destinations)
+                raise CATimeoutError(
+                    f"PV {name!r} not found: searched {where} for {timeout:g} s"
+                )
+    finally:
+        searcher.close()
+
+
+def _open(
+    pv_name: str, timeout: float, priority: int, repeater: bool
+) -> tuple[Connection, ClientChannel, float]:
+    """Search, connect and create the channel within ``timeout`` seconds."""
+    check_pv_name(pv_name)
+    _check_priority(priority)
+    _check_timeout(timeout)
+    deadline = time.monotonic() + timeout
+    config = load_config()
+    if repeater:
+        from .repeater import ensure_repeater
+
+        ensure_repeater(config.repeater_port)
+    server = _search(pv_name, config, deadline, timeout)
+    conn = Connection(server, priority, config.max_array_bytes, deadline - time.monotonic())
+    try:
+        channel = conn.circuit.new_channel(pv_name)
+        # Handshake and CREATE_CHAN leave in one write.
+        conn.send(*conn.handshake(), channel.create())
+        cid = channel.cid
+
+        def created(msg: Message) -> bool:
+            return (
+                isinstance(msg, (CreateChanResponse, CreateChFailResponse))
+                and msg.cid == cid
+                or isinstance(msg, ErrorResponse)
+            )
+
+        reply = conn.recv_until(created, deadline, f"creating channel {pv_name!r}")
+        if isinstance(reply, CreateChFailResponse):
+            raise ErrorResponseReceived(
+                f"the server at {server[0]}:{server[1]} refused to create PV {pv_name!r}", reply
+            )
+        if isinstance(reply, ErrorResponse):
+            raise ErrorResponseReceived(
+                f"creating PV {pv_name!r}: {reply.status.name}: {reply.error_message}", reply
+            )
+    except BaseException:
+        conn.close()
+        raise
+    return conn, channel, deadline
+
+
+def _close(conn: Connection, channel: ClientChannel) -> None:
+    if not conn.closed and channel.sid is not None:
+        try:
+            conn.sock.sendall(bytes(ClearChannelRequest(channel.sid, channel.cid)))
+        except OSError:
+            pass
+    conn.close()
+
+
+def _await(conn: Connection, channel: ClientChannel, ioid: int, deadline: float, what: str) -> Any:
+    """The reply to request ``ioid``; server errors raise."""
+
+    def answers(msg: Message) -> bool:
+        if isinstance(msg, (ReadNotifyResponse, WriteNotifyResponse, ReadResponse)):
+            return msg.ioid == ioid
+        if isinstance(msg, ServerDisconnResponse):
+            return msg.cid == channel.cid
+        return isinstance(msg, ErrorResponse)
+
+    try:
+        reply = conn.recv_until(answers, deadline, what)
+    except CATimeoutError as exc:
+        raise CATimeoutError(f"{exc} (timeout)") from None
+    if isinstance(reply, ErrorResponse):
+        raise ErrorResponseReceived(
+            f"{what}: the server answered {reply.status.name} "
+            f"({reply.status.description}): {reply.error_message}",
+            reply,
+        )
+    if isinstance(reply, ServerDisconnResponse):
+        raise DisconnectedError(f"{what}: the server dropped the channel")
+    return reply
+
+
+def _need(channel: ClientChannel, right: AccessRights, verb: str) -> None:
+    if not channel.access_rights & right:
+        address = "{}:{}".format(*channel.circuit.address)
+        raise ChannelAccessDenied(
+            f"no {verb} access to {channel.name!r} on {address} "
+            f"(the server grants {channel.access_rights.name})"
+        )
+
+
+def _read(
+    conn: Connection,
+    channel: ClientChannel,
+    deadline: float,
+    data_type: DataTypeSpec,
+    data_count: int | None,
+    notify: bool,
+    force_int_enums: bool,
+) -> Any:
+    _need(channel, AccessRights.READ, "read")
+    if data_type is None and channel.native_data_type == ChannelType.ENUM and not force_int_enums:
+        data_type = ChannelType.STRING
+    request = channel.read(data_type, data_count, notify)
+    conn.send(request)
+    reply = _await(conn, channel, request.ioid, deadline, f"reading {channel.name!r}")
+    if isinstance(reply, ReadNotifyResponse) and not reply.status.success:
+        raise ErrorResponseReceived(
+            f"reading {channel.name!r} as {request.data_type.name} failed: "
+            f"{reply.status.name} ({reply.status.description})",
+            reply,
+        )
+    return reply
+
+
+def read(
+    pv_name: str,
+    *,
+    data_type: DataTypeSpec = None,
+    data_count: int | None = None,
+    timeout: float = 2.0,
+    priority: int = 0,
+    notify: bool = True,
+    force_int_enums: bool = False,
+    repeater: bool = True,
+) -> Any:
+    """Read a Channel.
+
+    Parameters
+    ----------
+    pv_name : str
+        The PV name to read from
+    data_type : {'native', 'status', 'time', 'graphic', 'control'} or ChannelType or int ID, optional
+        Request specific data type or a class of data types, matched to the
+        channel's native data type. Default is Channel's native data type.
+    data_count : integer, optional
+        Requested number of values. Default is the channel's native data count.
+    timeout : float, optional
+        Seconds for the whole call: search, connect, create and read.
+    priority : 0, optional
+        Virtual Circuit priority. Default is 0, lowest. Highest is 99.
+    notify : boolean, optional
+        Send a ReadNotifyRequest instead of a ReadRequest. True by default.
+    force_int_enums : boolean, optional
+        Retrieve enums as integers. (Default is strings.)
+    repeater : boolean, optional
+        Spawn a Channel Access Repeater process if the port is available.
+
+    Returns
+    -------
+    response : ReadResponse or ReadNotifyResponse
+
+    Raises
+    ------
+    CATimeoutError
+        The PV was not found, or the server did not answer, within ``timeout``.
+    ErrorResponseReceived
+        The server reported a failure (its status and message are included).
+    ChannelAccessDenied
+        The server grants no read access.
+
+    Examples
+    --------
+    >>> read('simple:A').data
+    array([1], dtype=int32)
+    >>> read('random_walk:dt', data_type='time').metadata.stamp.as_datetime()
+    """
+    conn, channel, deadline = _open(pv_name, timeout, priority, repeater)
+    try:
+        return _read(conn, channel, deadline, data_type, data_count, notify, force_int_enums)
+    finally:
+        _close(conn, channel)
+
+
+def _stringy(data: Any) -> bool:
+    if isinstance(data, (str, bytes)):
+        return True
+    if isinstance(data, Sequence) and len(data) > 0:
+        return isinstance(data[0], (str, bytes))
+    return False
+
+
+def _enum_choices(conn: Connection, channel: ClientChannel, deadline: float) -> list[str]:
+    reply = _read(conn, channel, deadline, ChannelType.CTRL_ENUM, 1, True, True)
+    return [raw.decode(STRING_ENCODING) for raw in reply.metadata.enum_strings]
+
+
+def _enum_indices(data: Any, choices: list[str], pv_name: str) -> list[int]:
+    items = [data] if isinstance(data, (str, bytes)) else list(data)
+    indices = []
+    for item in items:
+        text = item.decode(STRING_ENCODING) if isinstance(item, bytes) else item
+        if text in choices:
+            indices.append(choices.index(text))
+        elif text.strip().isdigit() and int(text) < max(len(choices), 1):
+            indices.append(int(text))
+        else:
+            raise CAValueError(
+                f"{pv_name!r} has no choice {text!r}; its choices are "
+                f"{', '.join(map(repr, choices)) or '(none)'}"
+            )
+    return indices
+
+
+def _write_request(
+    conn: Connection,
+    channel: ClientChannel,
+    data: Any,
+    data_type: DataTypeSpec,
+    metadata: Any,
+    notify: bool,
+    deadline: float,
+) -> Message:
+    """Infer the DBR type from the value and the channel, and build the request."""
+    native = channel.native_data_type
+    if data_type is None:
+        if native == ChannelType.ENUM and _stringy(data):
+            data = _enum_indices(data, _enum_choices(conn, channel, deadline), channel.name)
+            data_type = ChannelType.ENUM
+        elif native == ChannelType.CHAR and isinstance(data, str) and (channel.native_data_count or 1) > 1:
+            # A long string in a CHAR waveform: the text and its NUL.
+            data = data.encode(STRING_ENCODING) + b"\0"
+            data_type = ChannelType.CHAR
+        elif _stringy(data) and native != ChannelType.CHAR:
+            data_type = ChannelType.STRING
+        elif native == ChannelType.STRING and not _stringy(data):
+            data_type = _numeric_type(data)
+    request = channel.write(data, data_type, None, notify, metadata)
+    capacity = channel.native_data_count
+    if capacity and request.data_count > capacity:
+        raise CAValueError(
+            f"{channel.name!r} holds at most {capacity} element(s); "
+            f"{request.data_count} given would be cut by the server"
+        )
+    return request
+
+
+def _numeric_type(data: Any) -> ChannelType:
+    items = data if isinstance(data, Sequence) else [data]
+    return ChannelType.DOUBLE if any(isinstance(x, float) for x in items) else ChannelType.LONG
+
+
+def _write(
+    conn: Connection,
+    channel: ClientChannel,
+    data: Any,
+    notify: bool,
+    data_type: DataTypeSpec,
+    metadata: Any,
+    deadline: float,
+) -> Any:
+    _need(channel, AccessRights.WRITE, "write")
+    request = _write_request(conn, channel, data, data_type, metadata, notify, deadline)
+    what = f"writing {channel.name!r}"
+    if notify:
+        conn.send(request)
+        return _await(conn, channel, request.ioid, deadline, what)  # type: ignore[attr-defined]
+    # A plain WRITE is answered only when it fails; the ECHO behind it tells
+    # us the server has handled it, so a refusal is reported, not lost.
+    conn.send(request, EchoRequest())
+    reply = conn.recv_until(
+        lambda m: isinstance(m, (EchoResponse, ErrorResponse)), deadline, what
+    )
+    if isinstance(reply, ErrorResponse):
+        raise ErrorResponseReceived(
+            f"{what}: the server answered {reply.status.name} "
+            f"({reply.status.description}): {reply.error_message}",
+            reply,
+        )
+    return None
+
+
+def write(
+    pv_name: str,
+    data: Any,
+    *,
+    notify: bool = False,
+    data_type: DataTypeSpec = None,
+    metadata: Any = None,
+    timeout: float = 2.0,
+    priority: int = 0,
+    repeater: bool = True,
+) -> Any:
+    """Write to a Channel.
+
+    Parameters
+    ----------
+    pv_name : str
+        The PV name to write to
+    data : str, bytes, int, or float or any Iterable of these
+        Value(s) to write. A str written to an ENUM channel selects the choice
+        by name (an unknown choice raises before anything is sent).
+    notify : boolean, optional
+        Request notification of completion and wait for it. False by default.
+    data_type : {'native', 'status', 'time', 'graphic', 'control'} or ChannelType or int ID, optional
+        Write as specific data type. Default is inferred from input.
+    metadata : ctypes.BigEndianStructure or tuple
+        Status and control metadata for the values
+    timeout : float, optional
+        Seconds for the whole call.
+    priority : 0, optional
+        Virtual Circuit priority. Default is 0, lowest. Highest is 99.
+    repeater : boolean, optional
+        Spawn a Channel Access Repeater process if the port is available.
+
+    Returns
+    -------
+    None, or the WriteNotifyResponse when ``notify=True`` (its ``status``
+    tells success or failure).
+
+    Raises
+    ------
+    CAValueError
+        The value does not fit the channel (checked before sending).
+    ChannelAccessDenied
+        The server grants no write access (checked before sending).
+    ErrorResponseReceived
+        The server refused a plain (not notify) write.
+    CATimeoutError
+
+    Examples
+    --------
+    >>> write('simple:A', 5)  # returns None
+    >>> write('cat', 5, notify=True)  # blocks until complete
+    """
+    conn, channel, deadline = _open(pv_name, timeout, priority, repeater)
+    try:
+        return _write(conn, channel, data, notify, data_type, metadata, deadline)
+    finally:
+        _close(conn, channel)
+
+
+def read_write_read(
+    pv_name: str,
+    data: Any,
+    *,
+    notify: bool = False,
+    read_data_type: DataTypeSpec = None,
+    write_data_type: DataTypeSpec = None,
+    metadata: Any = None,
+    timeout: float = 2.0,
+    priority: int = 0,
+    force_int_enums: bool = False,
+    repeater: bool = True,
+) -> tuple[Any, Any, Any]:
+    """Write to a Channel, but sandwich the write between two reads, on one connection.
+
+    Parameters
+    ----------
+    pv_name : str
+    data : str, bytes, int, or float or any Iterable of these
+    notify : boolean, optional
+        Wait for completion of the write (so the final read shows its effect).
+    read_data_type, write_data_type : class name, ChannelType or int, optional
+    metadata : ctypes.BigEndianStructure or tuple
+    timeout : float, optional
+        Seconds for the whole call.
+    priority : 0, optional
+    force_int_enums : boolean, optional
+    repeater : boolean, optional
+
+    Returns
+    -------
+    initial, write_response, final : tuple of response
+        The middle one is None unless ``notify=True``.
+
+    Examples
+    --------
+    >>> read_write_read('cat', 5)  # returns initial, None, final
+    """
+    conn, channel, deadline = _open(pv_name, timeout, priority, repeater)
+    try:
+        initial = _read(conn, channel, deadline, read_data_type, None, True, force_int_enums)
+        response = _write(conn, channel, data, notify, write_data_type, metadata, deadline)
+        final = _read(conn, channel, deadline, read_data_type, None, True, force_int_enums)
+        return initial, response, final
+    finally:
+        _close(conn, channel)
+
+
+def subscribe(
+    pv_name: str,
+    priority: int = 0,
+    data_type: DataTypeSpec = None,
+    data_count: int | None = None,
+    low: float = 0.0,
+    high: float = 0.0,
+    to: float = 0.0,
+    mask: int | None = None,
+) -> Subscription:
+    """Define a subscription.
+
+    Parameters
+    ----------
+    pv_name : string
+        The PV name to subscribe to
+    priority : integer, optional
+        0 is lowest; 99 is highest.
+    data_type : {'native', 'status', 'time', 'graphic', 'control'} or ChannelType or int ID, optional
+        Default: the TIME type of the channel's native type.
+    data_count : integer, optional
+        Default: as many as the server has.
+    low, high, to : float, optional
+        Deprecated by Channel Access.
+    mask : SubscriptionType, optional
+        Default DBE_VALUE | DBE_ALARM.
+
+    Examples
+    --------
+    >>> sub = subscribe('random_walk:x')
+    >>> def f(sub, response):
+    ...     print(response.data)
+    >>> token = sub.add_callback(f)
+    >>> sub.block()
+    """
+    return Subscription(pv_name, priority, data_type, data_count, low, high, to, mask)
+
+
+def block(
+    *subscriptions: Subscription,
+    duration: float | None = None,
+    timeout: float = 2.0,
+    force_int_enums: bool = False,
+    repeater: bool = True,
+    keep_searching: bool = False,
+    reconnect: bool = False,
+) -> None:
+    """Activate one or more subscriptions and process incoming responses.
+
+    Use Ctrl+C (SIGINT) to escape, or from another thread, call
+    :func:`interrupt` (or ``sub.interrupt()``).
+
+    Parameters
+    ----------
+    *subscriptions : Subscriptions
+    duration : float, optional
+        How many seconds to run for. Run forever (None) by default.
+    timeout : float, optional
+        Seconds allowed for every subscription to connect.
+    force_int_enums : boolean, optional
+        Retrieve enums as integers. (Default is strings.)
+    repeater : boolean, optional
+        Spawn a Channel Access Repeater process if the port is available.
+    keep_searching : boolean, optional
+        Extension: keep searching for PVs that are not found instead of
+        raising ``CATimeoutError`` after ``timeout``.
+    reconnect : boolean, optional
+        Extension: when a server goes away, search again and resubscribe
+        instead of raising ``DisconnectedError``.
+
+    Notes
+    -----
+    To add or remove subscriptions while blocking, use :class:`Blocker`
+    directly: ``b = Blocker(*subs, ...)``, ``b.run(duration)`` in one thread,
+    ``b.add(sub)`` / ``b.remove(sub)`` / ``b.interrupt()`` from others.
+    """
+    Blocker(
+        *subscriptions,
+        timeout=timeout,
+        force_int_enums=force_int_enums,
+        repeater=repeater,
+        keep_searching=keep_searching,
+        reconnect=reconnect,
+    ).run(duration)
+
+
+def interrupt() -> None:
+    """Signal to ``block()`` to stop blocking. Idempotent.
+
+    Interrupts every ``block()`` running in this process; if none is running,
+    the next one to start returns at once.
+    """
+    interrupt_all()

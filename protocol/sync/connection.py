@@ -1,0 +1,143 @@
+"""One TCP circuit: a socket driving a sans-I/O ``VirtualCircuit``."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+import time
+from collections.abc import Callable
+
+from ..circuit import VirtualCircuit
+from ..commands import ClientNameRequest, HostNameRequest, Message, VersionRequest
+from ..errors import CATimeoutError, DisconnectedError, RemoteProtocolError
+
+__all__ = ["Connection", "client_identity"]
+
+_identity: list[tuple[str, str]] = []
+
+
+def client_identity() -> tuple[str, str]:
+    """(host name, user name) sent to servers for their access security."""
+    if not _identity:
+        try:
+            user = getpass.getuser()
+        except Exception:  # no passwd entry in some containers
+            user = "unknown"
+        _identity.append((socket.gethostname(), user))
+    return _identity[0]
+
+
+class Connection:
+    """A connected socket and the circuit state behind it.
+
+    Parameters
+    ----------
+    address : (host, port)
+    priority : int
+    max_array_bytes : int
+    timeout : float
+        Seconds allowed for the TCP connect.
+
+    Raises
+    ------
+    DisconnectedError
+        When the server refuses or does not answer the connect.
+    """
+
+    def __init__(
+        self, address: tuple[str, int], priority: int, max_array_bytes: int, timeout: float
+    ) -> None:
+        self.circuit = VirtualCircuit(address, priority, max_array_bytes=max_array_bytes)
+        try:
+            self.sock = socket.create_connection(address, timeout=max(timeout, 0.001))
+        except OSError as exc:
+            raise DisconnectedError(
+                f"cannot connect to the server at {address[0]}:{address[1]}: {exc}"
+            ) from None
+        # Nagle plus delayed ACKs stall small request/reply exchanges by ~40 ms.
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.closed = False
+        # Messages received but not yet claimed by a recv_until caller.
+        self._backlog: list[Message] = []
+
+    def handshake(self) -> list[Message]:
+        """VERSION, HOST_NAME and CLIENT_NAME, to be sent before any CREATE_CHAN."""
+        host, user = client_identity()
+        return [
+            VersionRequest(self.circuit.priority, self.circuit.protocol_version),
+            HostNameRequest(host),
+            ClientNameRequest(user),
+        ]
+
+    def send(self, *commands: Message) -> None:
+        """Send ``commands`` in one write."""
+        data = self.circuit.send(*commands)
+        try:
+            self.sock.sendall(data)
+        except OSError as exc:
+            self._lost()
+            raise DisconnectedError(f"lost the circuit to {self._where()}: {exc}") from None
+
+    def _where(self) -> str:
+        return "{}:{}".format(*self.circuit.address)
+
+    def _lost(self) -> None:
+        self.circuit.disconnected()
+        self.close()
+
+    def recv_once(self) -> list[Message]:
+        """One ``recv`` (the socket's timeout applies) decoded and processed.
+
+        Raises
+        ------
+        DisconnectedError
+            The server closed the circuit.
+        RemoteProtocolError
+            The server sent malformed bytes (the circuit is closed).
+        """
+        view = self.circuit.recv_buffer()
+        try:
+            nbytes = self.sock.recv_into(view)
+        except (TimeoutError, BlockingIOError, InterruptedError):
+            return []
+        except OSError as exc:
+            self._lost()
+            raise DisconnectedError(f"lost the circuit to {self._where()}: {exc}") from None
+        if not nbytes:
+            self._lost()
+            raise DisconnectedError(f"the server at {self._where()} closed the circuit")
+        try:
+            return self.circuit.received(nbytes)
+        except RemoteProtocolError:
+            self._lost()
+            raise
+
+    def recv_until(
+        self, done: Callable[[Message], bool], deadline: float, what: str
+    ) -> Message:
+        """Receive until a message satisfies ``done``; return it.
+
+        Raises
+        ------
+        CATimeoutError
+            When ``deadline`` (a ``time.monotonic()`` value) passes first.
+        """
+        while True:
+            for index, message in enumerate(self._backlog):
+                if done(message):
+                    del self._backlog[: index + 1]
+                    return message
+            self._backlog.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise CATimeoutError(f"{what}: no answer from {self._where()}")
+            self.sock.settimeout(remaining)
+            self._backlog = self.recv_once()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            try:
+                self.sock.close()
+            except OSError:
+                pass

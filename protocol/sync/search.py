@@ -1,0 +1,139 @@
+"""Name search over UDP: batched SEARCH datagrams, replies matched by cid."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Iterable
+
+from ..commands import SearchRequest, SearchResponse, VersionRequest
+from ..commands.base import SERVER
+from ..decoder import read_datagram
+from ..errors import RemoteProtocolError
+
+__all__ = ["Searcher", "SearchResult"]
+
+logger = logging.getLogger("protocol.sync.search")
+
+# libca's UDP send buffer: searches are packed into datagrams of at most this.
+MAX_DATAGRAM = 1024
+_VERSION = bytes(VersionRequest(0, 13))
+
+SearchResult = tuple[str, tuple[str, int]]
+
+
+class Searcher:
+    """One UDP socket that searches for names and collects the answers.
+
+    Parameters
+    ----------
+    destinations : list of (host, port)
+        Where searches go (the address list, computed by the caller).
+
+    Notes
+    -----
+    cids are per searcher; a name searched again keeps its cid, so a late
+    reply to an earlier datagram still counts. The first reply for a name
+    wins; a different server answering later is logged as a duplicate.
+    """
+
+    def __init__(self, destinations: list[tuple[str, int]]) -> None:
+        self.destinations = list(destinations)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        self.sock.bind(("", 0))
+        self.sock.setblocking(False)
+        # Random start, like caproto: a late reply to another process's search
+        # on a reused port is unlikely to match one of ours.
+        self._next_cid = int.from_bytes(os.urandom(2), "big")
+        self._cids: dict[int, str] = {}
+        self._by_name: dict[str, int] = {}
+        self.found: dict[str, tuple[str, int]] = {}
+        self.duplicates: list[tuple[str, tuple[str, int], tuple[str, int]]] = []
+        self.datagrams_sent = 0
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def cid_for(self, name: str) -> int:
+        cid = self._by_name.get(name)
+        if cid is None:
+            cid = self._next_cid
+            self._next_cid = (self._next_cid + 1) & 0xFFFFFFFF
+            self._cids[cid] = name
+            self._by_name[name] = cid
+        return cid
+
+    def forget(self, name: str) -> None:
+        """Stop matching replies for ``name`` (and allow a fresh search later)."""
+        self.found.pop(name, None)
+
+    def datagrams(self, names: Iterable[str]) -> list[bytes]:
+        """VERSION + as many SEARCH messages as fit, per datagram."""
+        out: list[bytes] = []
+        current = bytearray(_VERSION)
+        for name in names:
+            request = bytes(SearchRequest(name, self.cid_for(name), 13))
+            if len(current) + len(request) > MAX_DATAGRAM and len(current) > len(_VERSION):
+                out.append(bytes(current))
+                current = bytearray(_VERSION)
+            current += request
+        if len(current) > len(_VERSION):
+            out.append(bytes(current))
+        return out
+
+    def send(self, names: Iterable[str]) -> None:
+        """Send one search round for ``names`` to every destination."""
+        for datagram in self.datagrams(names):
+            for destination in self.destinations:
+                try:
+                    self.sock.sendto(datagram, destination)
+                except OSError as exc:
+                    # An unreachable destination must not stop the others.
+                    logger.warning("search to %s:%s failed: %s", *destination, exc)
+            self.datagrams_sent += 1
+
+    def receive(self) -> list[SearchResult]:
+        """Drain pending replies; return the newly found (name, (host, port))."""
+        results: list[SearchResult] = []
+        while True:
+            try:
+                data, address = self.sock.recvfrom(65536)
+            except (BlockingIOError, InterruptedError):
+                return results
+            except OSError as exc:
+                # ICMP port unreachable from a destination shows up here on Linux.
+                logger.debug("search socket: %s", exc)
+                continue
+            try:
+                messages = read_datagram(data, address, SERVER)
+            except RemoteProtocolError as exc:
+                logger.warning("ignoring malformed search reply from %s:%s: %s", *address, exc)
+                continue
+            for message in messages:
+                if isinstance(message, SearchResponse):
+                    found = self._match(message, address)
+                    if found is not None:
+                        results.append(found)
+
+    def _match(self, reply: SearchResponse, source: tuple[str, int]) -> SearchResult | None:
+        name = self._cids.get(reply.cid)
+        if name is None:
+            return None
+        host = source[0] if reply.ip in ("255.255.255.255", "0.0.0.0") else reply.ip
+        server = (host, reply.port)
+        known = self.found.get(name)
+        if known is not None:
+            if known != server:
+                self.duplicates.append((name, known, server))
+                logger.warning(
+                    "PV %r is served by both %s:%s and %s:%s; using the first",
+                    name, *known, *server,
+                )  # fmt: skip
+            return None
+        self.found[name] = server
+        return name, server
