@@ -8,6 +8,7 @@ restarts, and take subscriptions added or removed from other threads.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import selectors
 import socket
@@ -132,10 +133,9 @@ class Blocker:
     def _post(self, command: str, sub: Subscription | None = None) -> None:
         with self._lock:
             self._commands.append((command, sub))
-        try:
+        # A full buffer means it is already woken; closed means it has finished.
+        with contextlib.suppress(OSError):
             self._wake_w.send(b"x")
-        except OSError:
-            pass  # already woken (buffer full) or closed: either way it will see it
 
     def interrupt(self) -> None:
         """End ``run()`` soon (within one loop pass). Thread-safe, idempotent."""
@@ -420,10 +420,8 @@ class Blocker:
         for key, value in list(self._conns.items()):
             if value is conn:
                 del self._conns[key]
-        try:
+        with contextlib.suppress(KeyError, ValueError, OSError):
             self._selector.unregister(conn.sock)
-        except (KeyError, ValueError, OSError):
-            pass
         conn.close()
         self._last_heard.pop(conn, None)
         self._echo_sent.pop(conn, None)
@@ -437,7 +435,11 @@ class Blocker:
 
     def _check_deadlines(self, now: float) -> None:
         if not self.keep_searching and now >= self._connect_deadline:
-            missing = [pv.name for pv in self._pvs.values() if pv.channel is None or pv.channel.sid is None]
+            missing = [
+                pv.name
+                for pv in self._pvs.values()
+                if pv.channel is None or pv.channel.sid is None
+            ]
             if missing:
                 raise CATimeoutError(
                     f"not connected within {self.timeout} s: {', '.join(map(repr, missing))} "

@@ -8,6 +8,7 @@ share or close each other's sockets.
 
 from __future__ import annotations
 
+import contextlib
 import select
 import time
 from collections.abc import Sequence
@@ -46,15 +47,15 @@ from .search import Searcher
 from .subscription import ConnectionState, Subscription
 
 __all__ = [
-    "read",
-    "write",
-    "read_write_read",
-    "subscribe",
-    "block",
-    "interrupt",
-    "Subscription",
     "Blocker",
     "ConnectionState",
+    "Subscription",
+    "block",
+    "interrupt",
+    "read",
+    "read_write_read",
+    "subscribe",
+    "write",
 ]
 
 _FIRST_RETRY = 0.05
@@ -96,9 +97,7 @@ def _search(name: str, config: CAConfig, deadline: float, timeout: float) -> tup
                     break
             if time.monotonic() >= deadline:
                 where = ", ".join(f"{h}:{p}" for h, p in destinations)
-                raise CATimeoutError(
-                    f"PV {name!r} not found: searched {where} for {timeout:g} s"
-                )
+                raise CATimeoutError(f"PV {name!r} not found: searched {where} for {timeout:g} s")
     finally:
         searcher.close()
 
@@ -126,10 +125,8 @@ def _open(
 
         def created(msg: Message) -> bool:
             return (
-                isinstance(msg, (CreateChanResponse, CreateChFailResponse))
-                and msg.cid == cid
-                or isinstance(msg, ErrorResponse)
-            )
+                isinstance(msg, (CreateChanResponse, CreateChFailResponse)) and msg.cid == cid
+            ) or isinstance(msg, ErrorResponse)
 
         reply = conn.recv_until(created, deadline, f"creating channel {pv_name!r}")
         if isinstance(reply, CreateChFailResponse):
@@ -148,10 +145,8 @@ def _open(
 
 def _close(conn: Connection, channel: ClientChannel) -> None:
     if not conn.closed and channel.sid is not None:
-        try:
+        with contextlib.suppress(OSError):
             conn.sock.sendall(bytes(ClearChannelRequest(channel.sid, channel.cid)))
-        except OSError:
-            pass
     conn.close()
 
 
@@ -230,7 +225,7 @@ def read(
     ----------
     pv_name : str
         The PV name to read from
-    data_type : {'native', 'status', 'time', 'graphic', 'control'} or ChannelType or int ID, optional
+    data_type : {'native', 'status', 'time', 'graphic', 'control'}, ChannelType or int, optional
         Request specific data type or a class of data types, matched to the
         channel's native data type. Default is Channel's native data type.
     data_count : integer, optional
@@ -317,7 +312,11 @@ def _write_request(
         if native == ChannelType.ENUM and _stringy(data):
             data = _enum_indices(data, _enum_choices(conn, channel, deadline), channel.name)
             data_type = ChannelType.ENUM
-        elif native == ChannelType.CHAR and isinstance(data, str) and (channel.native_data_count or 1) > 1:
+        elif (
+            native == ChannelType.CHAR
+            and isinstance(data, str)
+            and (channel.native_data_count or 1) > 1
+        ):
             # A long string in a CHAR waveform: the text and its NUL.
             data = data.encode(STRING_ENCODING) + b"\0"
             data_type = ChannelType.CHAR
@@ -358,9 +357,7 @@ def _write(
     # A plain WRITE is answered only when it fails; the ECHO behind it tells
     # us the server has handled it, so a refusal is reported, not lost.
     conn.send(request, EchoRequest())
-    reply = conn.recv_until(
-        lambda m: isinstance(m, (EchoResponse, ErrorResponse)), deadline, what
-    )
+    reply = conn.recv_until(lambda m: isinstance(m, (EchoResponse, ErrorResponse)), deadline, what)
     if isinstance(reply, ErrorResponse):
         raise ErrorResponseReceived(
             f"{what}: the server answered {reply.status.name} "
@@ -392,7 +389,7 @@ def write(
         by name (an unknown choice raises before anything is sent).
     notify : boolean, optional
         Request notification of completion and wait for it. False by default.
-    data_type : {'native', 'status', 'time', 'graphic', 'control'} or ChannelType or int ID, optional
+    data_type : {'native', 'status', 'time', 'graphic', 'control'}, ChannelType or int, optional
         Write as specific data type. Default is inferred from input.
     metadata : ctypes.BigEndianStructure or tuple
         Status and control metadata for the values
@@ -496,7 +493,7 @@ def subscribe(
         The PV name to subscribe to
     priority : integer, optional
         0 is lowest; 99 is highest.
-    data_type : {'native', 'status', 'time', 'graphic', 'control'} or ChannelType or int ID, optional
+    data_type : {'native', 'status', 'time', 'graphic', 'control'}, ChannelType or int, optional
         Default: the TIME type of the channel's native type.
     data_count : integer, optional
         Default: as many as the server has.

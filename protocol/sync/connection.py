@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import socket
 import time
@@ -112,9 +113,7 @@ class Connection:
             self._lost()
             raise
 
-    def recv_until(
-        self, done: Callable[[Message], bool], deadline: float, what: str
-    ) -> Message:
+    def recv_until(self, done: Callable[[Message], bool], deadline: float, what: str) -> Message:
         """Receive until a message satisfies ``done``; return it.
 
         Raises
@@ -137,7 +136,5 @@ class Connection:
     def close(self) -> None:
         if not self.closed:
             self.closed = True
-            try:
+            with contextlib.suppress(OSError):
                 self.sock.close()
-            except OSError:
-                pass

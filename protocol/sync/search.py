@@ -12,7 +12,7 @@ from ..commands.base import SERVER
 from ..decoder import read_datagram
 from ..errors import RemoteProtocolError
 
-__all__ = ["Searcher", "SearchResult"]
+__all__ = ["SearchResult", "Searcher"]
 
 logger = logging.getLogger("protocol.sync.search")
 

@@ -19,7 +19,7 @@ from ..errors import CAValueError
 if TYPE_CHECKING:
     from .blocker import Blocker
 
-__all__ = ["Subscription", "ConnectionState"]
+__all__ = ["ConnectionState", "Subscription"]
 
 logger = logging.getLogger("protocol.sync.subscription")
 
@@ -45,9 +45,7 @@ def _is_legacy(func: Callable[..., Any]) -> bool:
         params = inspect.signature(func).parameters.values()
     except (TypeError, ValueError):
         return False
-    positional = [
-        p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ]
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if any(p.kind is p.VAR_POSITIONAL for p in params):
         return False
     return len(positional) == 1
@@ -94,7 +92,9 @@ class Subscription:
         self.data_type = data_type
         self.data_count = data_count
         self.low, self.high, self.to = low, high, to
-        self.mask = SubscriptionType.DBE_VALUE | SubscriptionType.DBE_ALARM if mask is None else mask
+        self.mask = (
+            SubscriptionType.DBE_VALUE | SubscriptionType.DBE_ALARM if mask is None else mask
+        )
         self.callbacks: dict[int, tuple[Callable[[], Any], bool]] = {}
         self.connection_callbacks: dict[int, Callable[[], Any]] = {}
         self._next_token = 0
@@ -180,9 +180,7 @@ class Subscription:
         with self._lock:
             self.connection_callbacks.pop(token, None)
 
-    def _connection_changed(
-        self, state: ConnectionState, address: tuple[str, int] | None
-    ) -> None:
+    def _connection_changed(self, state: ConnectionState, address: tuple[str, int] | None) -> None:
         self.state = state
         for token, ref in tuple(self.connection_callbacks.items()):
             func = ref()
