@@ -173,11 +173,12 @@ class Blocker:
             from .repeater import ensure_repeater
 
             ensure_repeater(config.repeater_port)
-        self.searcher = Searcher(search_destinations(config))
+        self.searcher = Searcher(search_destinations(config), config.name_servers)
         self._config = config
         selector = self._selector = selectors.DefaultSelector()
         selector.register(self._wake_r, selectors.EVENT_READ, "wake")
-        selector.register(self.searcher.sock, selectors.EVENT_READ, "search")
+        for sock in self.searcher.sockets():
+            selector.register(sock, selectors.EVENT_READ, "search")
         start = time.monotonic()
         end = None if duration is None else start + duration
         self._connect_deadline = start + self.timeout

@@ -74,12 +74,12 @@ def _check_timeout(timeout: float) -> None:
 
 def _search(name: str, config: CAConfig, deadline: float, timeout: float) -> tuple[str, int]:
     destinations = search_destinations(config)
-    if not destinations:
+    if not destinations and not config.name_servers:
         raise CAError(
             f"cannot search for {name!r}: no search addresses "
             "(EPICS_CA_AUTO_ADDR_LIST=NO and EPICS_CA_ADDR_LIST is empty)"
         )
-    searcher = Searcher(destinations)
+    searcher = Searcher(destinations, config.name_servers, deadline - time.monotonic())
     try:
         interval = _FIRST_RETRY
         while True:
@@ -89,7 +89,7 @@ def _search(name: str, config: CAConfig, deadline: float, timeout: float) -> tup
             while True:
                 remaining = retry_at - time.monotonic()
                 if remaining > 0:
-                    select.select([searcher.sock], [], [], remaining)
+                    select.select(searcher.sockets(), [], [], remaining)
                 for found_name, server in searcher.receive():
                     if found_name == name:
                         return server
@@ -97,6 +97,9 @@ def _search(name: str, config: CAConfig, deadline: float, timeout: float) -> tup
                     break
             if time.monotonic() >= deadline:
                 where = ", ".join(f"{h}:{p}" for h, p in destinations)
+                if config.name_servers:
+                    servers = ", ".join(f"{h}:{p}" for h, p in config.name_servers)
+                    where = f"{where or 'no UDP addresses'} and name servers {servers}"
                 raise CATimeoutError(f"PV {name!r} not found: searched {where} for {timeout:g} s")
     finally:
         searcher.close()

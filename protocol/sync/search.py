@@ -11,6 +11,7 @@ from ..commands import SearchRequest, SearchResponse, VersionRequest
 from ..commands.base import SERVER
 from ..decoder import read_datagram
 from ..errors import RemoteProtocolError
+from .name_servers import NameServerSearch
 
 __all__ = ["SearchResult", "Searcher"]
 
@@ -38,7 +39,12 @@ class Searcher:
     wins; a different server answering later is logged as a duplicate.
     """
 
-    def __init__(self, destinations: list[tuple[str, int]]) -> None:
+    def __init__(
+        self,
+        destinations: list[tuple[str, int]],
+        name_servers: Iterable[tuple[str, int]] = (),
+        connect_timeout: float = 1.0,
+    ) -> None:
         self.destinations = list(destinations)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
@@ -52,9 +58,16 @@ class Searcher:
         self.found: dict[str, tuple[str, int]] = {}
         self.duplicates: list[tuple[str, tuple[str, int], tuple[str, int]]] = []
         self.datagrams_sent = 0
+        self.name_servers = [NameServerSearch(a, connect_timeout) for a in name_servers]
 
     def close(self) -> None:
         self.sock.close()
+        for server in self.name_servers:
+            server.close()
+
+    def sockets(self) -> list[socket.socket]:
+        """Every socket replies may arrive on (UDP and name-server circuits)."""
+        return [self.sock, *(s.sock for s in self.name_servers if s.sock is not None)]
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -88,6 +101,9 @@ class Searcher:
 
     def send(self, names: Iterable[str]) -> None:
         """Send one search round for ``names`` to every destination."""
+        names = list(names)
+        for server in self.name_servers:
+            server.send((name, self.cid_for(name)) for name in names)
         for datagram in self.datagrams(names):
             for destination in self.destinations:
                 try:
@@ -100,6 +116,11 @@ class Searcher:
     def receive(self) -> list[SearchResult]:
         """Drain pending replies; return the newly found (name, (host, port))."""
         results: list[SearchResult] = []
+        for server in self.name_servers:
+            for name, address in server.receive():
+                found = self._record(name, address)
+                if found is not None:
+                    results.append(found)
         while True:
             try:
                 data, address = self.sock.recvfrom(65536)
@@ -125,7 +146,10 @@ class Searcher:
         if name is None:
             return None
         host = source[0] if reply.ip in ("255.255.255.255", "0.0.0.0") else reply.ip
-        server = (host, reply.port)
+        return self._record(name, (host, reply.port))
+
+    def _record(self, name: str, server: tuple[str, int]) -> SearchResult | None:
+        """The first answer for a name wins; a different later one is a duplicate."""
         known = self.found.get(name)
         if known is not None:
             if known != server:
