@@ -123,6 +123,10 @@ class Blocker:
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self._pvs: dict[tuple[str, int], _PV] = {}
+        # Indexes that keep per-message and per-pass work independent of the PV count.
+        self._by_name: dict[str, set[_PV]] = {}
+        self._searching: set[_PV] = set()
+        self._pv_by_channel: dict[ClientChannel, _PV] = {}
         self._conns: dict[tuple[tuple[str, int], int], Connection] = {}
         self._by_subid: dict[tuple[Connection, int], tuple[Subscription, _PV]] = {}
         self._last_heard: dict[Connection, float] = {}
@@ -203,8 +207,8 @@ class Blocker:
         times = [now + 1.0]
         if end is not None:
             times.append(end)
-        times.extend(pv.next_search for pv in self._pvs.values() if pv.channel is None)
-        if not self.keep_searching:
+        times.extend(pv.next_search for pv in self._searching)
+        if not self.keep_searching and self._connect_deadline < float("inf"):
             times.append(self._connect_deadline)
         return max(0.0, min(times) - now)
 
@@ -217,8 +221,8 @@ class Blocker:
             if found:
                 self._reset_backoff()
             for name, server in found:
-                for pv in self._pvs.values():
-                    if pv.name == name and pv.channel is None:
+                for pv in list(self._by_name.get(name, ())):
+                    if pv.channel is None:
                         self._connect(pv, server)
         else:
             self._receive(what)
@@ -249,6 +253,9 @@ class Blocker:
         if pv is None:
             pv = self._pvs[key] = _PV(*key)
             pv.next_search = time.monotonic()
+            self._by_name.setdefault(pv.name, set()).add(pv)
+            self._searching.add(pv)
+            self._connect_deadline = min(self._connect_deadline, pv.next_search + self.timeout)
         if sub in pv.subs:
             return
         pv.subs[sub] = None
@@ -275,6 +282,10 @@ class Blocker:
                     logger.debug("cancel on %r: %s", pv.name, exc)
         if not pv.subs:
             del self._pvs[(pv.name, pv.priority)]
+            self._by_name[pv.name].discard(pv)
+            if not self._by_name[pv.name]:
+                del self._by_name[pv.name]
+            self._searching.discard(pv)
 
     def _data_type(self, pv: _PV, sub: Subscription) -> ChannelType:
         assert pv.channel is not None and pv.channel.native_data_type is not None
@@ -301,7 +312,7 @@ class Blocker:
 
     # -- searching and connecting --------------------------------------------
     def _search_due(self, now: float) -> None:
-        due = [pv for pv in self._pvs.values() if pv.channel is None and pv.next_search <= now]
+        due = [pv for pv in self._searching if pv.next_search <= now]
         if not due or self.searcher is None:
             return
         self.searcher.send(dict.fromkeys(pv.name for pv in due))
@@ -313,8 +324,8 @@ class Blocker:
     def _reset_backoff(self) -> None:
         # A server just answered: it may have (re)started, so search the rest soon.
         now = time.monotonic()
-        for pv in self._pvs.values():
-            if pv.channel is None and pv.interval > _FIRST_RETRY:
+        for pv in self._searching:
+            if pv.interval > _FIRST_RETRY:
                 pv.interval = _FIRST_RETRY
                 pv.next_search = min(pv.next_search, now + _FIRST_RETRY)
 
@@ -335,6 +346,8 @@ class Blocker:
             self._last_heard[conn] = time.monotonic()
         pv.conn = conn
         pv.channel = conn.circuit.new_channel(pv.name)
+        self._pv_by_channel[pv.channel] = pv
+        self._searching.discard(pv)
         commands = [*conn.handshake(), pv.channel.create()] if fresh else [pv.channel.create()]
         try:
             conn.send(*commands)
@@ -342,6 +355,9 @@ class Blocker:
             self._lost(conn, exc)
 
     def _research(self, pv: _PV) -> None:
+        if pv.channel is not None:
+            self._pv_by_channel.pop(pv.channel, None)
+        self._searching.add(pv)
         pv.conn = None
         pv.channel = None
         pv.interval = _FIRST_RETRY
@@ -369,10 +385,7 @@ class Blocker:
 
     def _pv_for_channel(self, conn: Connection, cid: int) -> _PV | None:
         channel = conn.circuit.channels.get(cid)
-        for pv in self._pvs.values():
-            if pv.channel is channel and channel is not None:
-                return pv
-        return None
+        return None if channel is None else self._pv_by_channel.get(channel)
 
     def _handle(self, conn: Connection, message: Message) -> None:
         if isinstance(message, CreateChanResponse):
@@ -446,6 +459,8 @@ class Blocker:
                     f"not connected within {self.timeout} s: {', '.join(map(repr, missing))} "
                     f"(searched {_describe(self.searcher.destinations if self.searcher else [])})"
                 )
+            # All connected: no need to look again until a PV is added.
+            self._connect_deadline = float("inf")
         # Liveness: an idle circuit gets an ECHO; no answer means the server is gone.
         for conn, heard in list(self._last_heard.items()):
             sent = self._echo_sent.get(conn)
@@ -464,6 +479,8 @@ class Blocker:
                 pv.conn.send(pv.channel.clear())
             except CAError as exc:
                 logger.debug("clear %r: %s", pv.name, exc)
+        if pv.channel is not None:
+            self._pv_by_channel.pop(pv.channel, None)
         pv.conn = pv.channel = None
 
     def _shutdown(self) -> None:
