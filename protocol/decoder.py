@@ -246,7 +246,7 @@ class StreamDecoder:
                     _parse(self._view, self._start, self._end, self._classes, self._limit, out)
                 want = (need or EXTENDED_HEADER_SIZE) - (self._end - self._start)
                 take = min(max(want, 0), end - offset)
-                target = self._reserve(take)
+                target = self._reserve(take, need)
                 target[:take] = view[offset : offset + take]
                 offset += take
                 self.received_bytes(take, out)
@@ -263,10 +263,12 @@ class StreamDecoder:
             raise self._fail(exc, out) from None
         return out
 
-    def _reserve(self, nbytes: int) -> memoryview:
+    def _reserve(self, nbytes: int, total: int = 0) -> memoryview:
+        """Room for ``nbytes`` more; a new buffer holds ``total`` (the whole pending
+        message, when known) so that a big message is copied once, not per piece."""
         pending = self._end - self._start
         if len(self._buf) - self._end < nbytes:
-            size = max(_CHUNK, pending + nbytes)
+            size = max(_CHUNK, pending + nbytes, total)
             buf = bytearray(size)
             buf[:pending] = self._view[self._start : self._end]
             self._buf, self._view = buf, memoryview(buf)

@@ -254,9 +254,12 @@ class DataMessage(Message, register=False):
         if cls is None or not self._h[1]:
             return None
         payload = self._payload
+        meta: DbrMetadata
         if isinstance(payload, memoryview) and not payload.readonly:
-            return cls.from_buffer(payload)
-        return cls.from_buffer_copy(payload)
+            meta = cls.from_buffer(payload)
+        else:
+            meta = cls.from_buffer_copy(payload)
+        return meta
 
     @property
     def buffers(self) -> tuple[Any, ...]:

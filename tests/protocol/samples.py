@@ -8,6 +8,7 @@ misplaced by an encoder or decoder shows up as a difference.
 
 from __future__ import annotations
 
+import ctypes
 import math
 from typing import Any
 
@@ -61,7 +62,7 @@ ALL_TYPES = list(range(39))
 NATIVE_VALUES: dict[ChannelType, list[Any]] = {
     ChannelType.STRING: [b"hello", b"", b"x" * 39],
     ChannelType.INT: [1, -2, 32767, -32768],
-    ChannelType.FLOAT: [1.5, -2.25, 3.0e10, 0.0],
+    ChannelType.FLOAT: [1.5, -2.25, 2.0**34, 0.0],
     ChannelType.ENUM: [0, 2, 65535],
     ChannelType.CHAR: [72, 0, 255, 7],
     ChannelType.LONG: [42, -7, 2**31 - 1, -(2**31)],
@@ -73,7 +74,9 @@ NATIVE_VALUES: dict[ChannelType, list[Any]] = {
 }
 
 STRING_TYPES = {
-    t for t in ALL_TYPES if native_type(t) in (0, ChannelType.STSACK_STRING, ChannelType.CLASS_NAME)
+    t
+    for t in ALL_TYPES
+    if native_type(t) in (0, ChannelType.STSACK_STRING, ChannelType.CLASS_NAME)
 }
 
 #: EPICS seconds and nanoseconds of the stamps in the samples.
@@ -140,7 +143,7 @@ def plain(value: Any) -> Any:
         return value.tolist()
     if hasattr(value, "tolist"):  # array.array
         return value.tolist()
-    if isinstance(value, DbrMetadata):
+    if isinstance(value, ctypes.Structure):  # metadata and headers
         return bytes(value)
     if isinstance(value, (memoryview, bytearray)):
         return bytes(value)
@@ -151,7 +154,7 @@ def same(a: Any, b: Any) -> bool:
     """Equality that treats NaN as equal to NaN, elementwise for lists."""
     a, b = plain(a), plain(b)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
     return bool(a == b)
