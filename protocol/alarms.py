@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["AlarmStatus", "AlarmSeverity", "SubscriptionType"]
+__all__ = ["AlarmSeverity", "AlarmStatus", "SubscriptionType"]
 
 
 class AlarmSeverity(enum.IntEnum):

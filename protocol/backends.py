@@ -7,13 +7,16 @@ numpy (over 100 ms to import) is never loaded.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from .errors import CAValueError
 
-__all__ = ["select_backend", "backend_name", "numpy_or_none"]
+__all__ = ["backend_name", "numpy_or_none", "select_backend"]
 
 _state = {"name": ""}
+# Called after the backend changes (the value decoders cache per backend).
+_listeners: list[Callable[[], None]] = []
 
 
 def select_backend(name: str) -> None:
@@ -28,6 +31,8 @@ def select_backend(name: str) -> None:
     if name == "numpy":
         import numpy  # noqa: F401  (fail here, not at the first decode)
     _state["name"] = name
+    for listener in _listeners:
+        listener()
 
 
 def backend_name() -> str:

@@ -8,17 +8,17 @@ from typing import Union
 from .errors import CAValueError
 
 __all__ = [
-    "ChannelType",
-    "DataTypeSpec",
-    "native_type",
-    "native_types",
-    "field_types",
-    "resolve_data_type",
-    "promote_type",
+    "MAX_ENUM_STATES",
+    "MAX_ENUM_STRING_SIZE",
     "MAX_STRING_SIZE",
     "MAX_UNITS_SIZE",
-    "MAX_ENUM_STRING_SIZE",
-    "MAX_ENUM_STATES",
+    "ChannelType",
+    "DataTypeSpec",
+    "field_types",
+    "native_type",
+    "native_types",
+    "promote_type",
+    "resolve_data_type",
 ]
 
 MAX_STRING_SIZE = 40
@@ -83,7 +83,7 @@ class ChannelType(enum.IntEnum):
     CTRL_SHORT = 29
 
 
-DataTypeSpec = Union[str, ChannelType, int, None]
+DataTypeSpec = Union[str, ChannelType, int, None]  # noqa: UP007 (a runtime alias on 3.10)
 
 native_types = (
     ChannelType.STRING,
@@ -138,11 +138,21 @@ field_types: dict[str, dict[ChannelType, ChannelType]] = {
 }
 
 
-def promote_type(native: int, *, use_status: bool = False, use_time: bool = False,
-                 use_gr: bool = False, use_ctrl: bool = False) -> ChannelType:
+def promote_type(
+    native: int,
+    *,
+    use_status: bool = False,
+    use_time: bool = False,
+    use_gr: bool = False,
+    use_ctrl: bool = False,
+) -> ChannelType:
     """Promote a native type to its STS, TIME, GR or CTRL form (caproto's spelling)."""
-    for flag, cls in ((use_ctrl, "control"), (use_gr, "graphic"), (use_time, "time"),
-                      (use_status, "status")):
+    for flag, cls in (
+        (use_ctrl, "control"),
+        (use_gr, "graphic"),
+        (use_time, "time"),
+        (use_status, "status"),
+    ):
         if flag:
             return field_types[cls][ChannelType(native)]
     return ChannelType(native)
@@ -178,7 +188,9 @@ def resolve_data_type(requested: DataTypeSpec, native: int) -> ChannelType:
                 f"{', '.join(map(repr, _CLASS_OFFSET))}, a ChannelType or an int 0..38"
             ) from None
     if isinstance(requested, bool) or not isinstance(requested, int):
-        raise CAValueError(f"data_type must be a class name, ChannelType or int, not {requested!r}")
+        raise CAValueError(
+            f"data_type must be a class name, ChannelType or int, not {requested!r}"
+        )
     try:
         return ChannelType(requested)
     except ValueError:

@@ -40,7 +40,7 @@ from .errors import LocalProtocolError, RemoteProtocolError
 from .states import ALLOWED_REQUESTS, ChannelState, next_state
 from .values import value_count
 
-__all__ = ["VirtualCircuit", "ClientChannel", "ChannelState"]
+__all__ = ["ChannelState", "ClientChannel", "VirtualCircuit"]
 
 _ID_SPACE = 1 << 32
 

@@ -17,12 +17,12 @@ from .alarms import AlarmSeverity, AlarmStatus
 from .channel_types import MAX_ENUM_STATES, MAX_ENUM_STRING_SIZE, MAX_UNITS_SIZE, ChannelType
 
 __all__ = [
-    "EPICS_EPOCH_OFFSET",
-    "TimeStamp",
-    "DbrMetadata",
     "DBR_TYPES",
-    "metadata_size",
+    "EPICS_EPOCH_OFFSET",
+    "DbrMetadata",
+    "TimeStamp",
     "epics_timestamp_to_unix",
+    "metadata_size",
     "timestamp_to_epics",
 ]
 
@@ -69,7 +69,7 @@ class _Struct(ctypes.BigEndianStructure):
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return bytes(self) == bytes(other)  # type: ignore[arg-type]
+        return bytes(self) == bytes(other)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -125,8 +125,10 @@ class _Time(DbrMetadata):
     @property
     def timestamp(self) -> float:
         """POSIX timestamp (seconds)."""
-        stamp: TimeStamp = self.stamp
-        return stamp.timestamp
+        # The anonymous fields, not self.stamp: building the nested struct costs more.
+        seconds: int = self.secondsSinceEpoch
+        nanoseconds: int = self.nanoSeconds
+        return seconds + EPICS_EPOCH_OFFSET + nanoseconds * 1e-9
 
 
 _LIMITS = (

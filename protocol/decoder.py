@@ -8,7 +8,7 @@ has been handed out, so a message stays valid for as long as it is kept.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from .channel_types import MAX_STRING_SIZE
 from .commands.base import REQUESTS, RESPONSES, SERVER, Message, Role
@@ -18,10 +18,10 @@ from .header import EXTENDED_HEADER_SIZE, EXTENSION, HEADER, HEADER_SIZE
 from .values import element_size
 
 __all__ = [
-    "StreamDecoder",
-    "read_datagram",
     "DEFAULT_MAX_ARRAY_BYTES",
+    "StreamDecoder",
     "payload_limit",
+    "read_datagram",
 ]
 
 #: EPICS Base's default of EPICS_CA_MAX_ARRAY_BYTES.
@@ -37,6 +37,9 @@ _unpack_extension = EXTENSION.unpack_from
 _META = tuple(metadata_size(code) for code in range(39))
 _ELEM = tuple(element_size(code) for code in range(39))
 _STRING_TYPES = frozenset(c for c in range(39) if _ELEM[c] == MAX_STRING_SIZE)
+# Bytes a data payload needs: metadata, plus each value (strings may be trimmed).
+_NEED = _META
+_PER = tuple(0 if c in _STRING_TYPES else _ELEM[c] for c in range(39))
 
 
 def payload_limit(max_array_bytes: int) -> int:
@@ -66,6 +69,23 @@ def _check_data(cls: type[Message], fields: tuple[int, ...], payload_size: int) 
         )
 
 
+def _reject(
+    cls: type[Message] | None, fields: tuple[int, ...], payload_size: int, limit: int
+) -> NoReturn:
+    if cls is None:
+        raise RemoteProtocolError(
+            f"unknown command id {fields[0]} in header {fields} (not a CA message?)"
+        )
+    if payload_size & 7:
+        raise RemoteProtocolError(
+            f"{cls.__name__} with a payload of {payload_size} bytes, not a multiple of 8"
+        )
+    raise RemoteProtocolError(
+        f"{cls.__name__} announces a payload of {payload_size} bytes, over the limit "
+        f"of {limit} (raise EPICS_CA_MAX_ARRAY_BYTES to accept larger arrays)"
+    )
+
+
 def _check_header(cls: type[Message], fields: tuple[int, ...], payload_size: int) -> None:
     """Checks of messages without DBR data whose accessors need them to hold."""
     if cls.HAS_DBR_TYPE and fields[2] > 38:
@@ -92,10 +112,12 @@ def _parse(
 
     Returns the offset of the first byte not consumed (a partial message).
     """
-    new = object.__new__
+    # Locals: this loop runs once per message, hundreds of thousands a second.
+    new, unpack, get, append = object.__new__, _unpack_header, classes.get, out.append
+    need, per = _NEED, _PER
     offset = start
     while end - offset >= HEADER_SIZE:
-        fields = _unpack_header(view, offset)
+        fields = unpack(view, offset)
         payload_size = fields[1]
         header_size = HEADER_SIZE
         if payload_size == 0xFFFF and fields[3] == 0:
@@ -104,34 +126,25 @@ def _parse(
             payload_size, data_count = _unpack_extension(view, offset + HEADER_SIZE)
             fields = (fields[0], payload_size, fields[2], data_count, fields[4], fields[5])
             header_size = EXTENDED_HEADER_SIZE
-        cls = classes.get(fields[0])
-        if cls is None:
-            raise RemoteProtocolError(
-                f"unknown command id {fields[0]} in header {fields} (not a CA message?)"
-            )
-        if payload_size & 7:
-            raise RemoteProtocolError(
-                f"{cls.__name__} with a payload of {payload_size} bytes, not a multiple of 8"
-            )
-        if payload_size > limit:
-            raise RemoteProtocolError(
-                f"{cls.__name__} announces a payload of {payload_size} bytes, over the limit "
-                f"of {limit} (raise EPICS_CA_MAX_ARRAY_BYTES to accept larger arrays)"
-            )
-        body = offset + header_size
-        stop = body + payload_size
+        cls = get(fields[0])
+        if cls is None or payload_size & 7 or payload_size > limit:
+            _reject(cls, fields, payload_size, limit)
+        stop = offset + header_size + payload_size
         if stop > end:
             break
         if cls.HAS_DATA:
-            _check_data(cls, fields, payload_size)
+            data_type = fields[2]
+            # Inline the common case; _check_data explains (and allows) the rest.
+            if data_type > 38 or payload_size < need[data_type] + per[data_type] * fields[3]:
+                _check_data(cls, fields, payload_size)
         elif cls.HAS_DBR_TYPE or cls.MIN_PAYLOAD:
             _check_header(cls, fields, payload_size)
         msg = new(cls)
         msg._h = fields
-        msg._hdr = view[offset:body]
-        msg._payload = view[body:stop] if payload_size else b""
-        msg.sender_address = address
-        out.append(msg)
+        msg._raw = view[offset:stop]
+        if address is not None:
+            msg._addr = address
+        append(msg)
         offset = stop
     return offset
 

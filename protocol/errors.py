@@ -7,16 +7,16 @@ from typing import Any
 __all__ = [
     "CAError",
     "CAProtocolError",
-    "RemoteProtocolError",
-    "LocalProtocolError",
-    "CAValueError",
     "CATimeoutError",
-    "ErrorResponseReceived",
-    "ChannelAccessDenied",
-    "DisconnectedError",
+    "CAValueError",
     "CaprotoError",
     "CaprotoTimeoutError",
     "CaprotoValueError",
+    "ChannelAccessDenied",
+    "DisconnectedError",
+    "ErrorResponseReceived",
+    "LocalProtocolError",
+    "RemoteProtocolError",
     "ValidationError",
 ]
 

@@ -6,11 +6,11 @@ import ctypes
 import struct
 
 __all__ = [
-    "MessageHeader",
-    "ExtendedMessageHeader",
+    "EXTENDED_HEADER_SIZE",
     "HEADER",
     "HEADER_SIZE",
-    "EXTENDED_HEADER_SIZE",
+    "ExtendedMessageHeader",
+    "MessageHeader",
     "pack_header",
     "padded_len",
 ]
@@ -37,7 +37,7 @@ class MessageHeader(ctypes.BigEndianStructure):
     ]
 
     def __repr__(self) -> str:
-        names = [name for name, _ in self._fields_]
+        names = [field[0] for field in self._fields_]
         args = ", ".join(f"{name}={getattr(self, name)}" for name in names)
         return f"{type(self).__name__}({args})"
 

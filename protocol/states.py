@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["ChannelState", "TRANSITIONS", "next_state"]
+__all__ = ["TRANSITIONS", "ChannelState", "next_state"]
 
 
 class ChannelState(enum.Enum):

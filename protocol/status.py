@@ -9,13 +9,13 @@ from .errors import CAValueError
 
 __all__ = [
     "CASeverity",
-    "CAStatusCode",
     "CAStatus",
+    "CAStatusCode",
     "eca_value_to_status",
-    "status_by_code",
-    "status_by_name",
     "ensure_eca_value",
     "ensure_status",
+    "status_by_code",
+    "status_by_name",
 ]
 
 
@@ -312,9 +312,7 @@ _TABLE = [
 ]
 
 
-def _make(
-    name: str, code: int, severity: CASeverity, defunct: bool, text: str
-) -> CAStatusCode:
+def _make(name: str, code: int, severity: CASeverity, defunct: bool, text: str) -> CAStatusCode:
     return CAStatusCode(
         name=name,
         code=code,
@@ -368,9 +366,7 @@ def ensure_status(value: CAStatusCode | int | str) -> CAStatusCode:
     except KeyError:
         pass
     if not isinstance(value, int) or value < 0:
-        raise CAValueError(
-            f"an ECA status must be a CAStatusCode, name or int, not {value!r}"
-        )
+        raise CAValueError(f"an ECA status must be a CAStatusCode, name or int, not {value!r}")
     severity_bits = value & 7
     severity = (
         CASeverity(severity_bits)

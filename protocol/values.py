@@ -6,7 +6,7 @@ import array
 import math
 import struct
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from . import backends
@@ -15,20 +15,18 @@ from .dbr import metadata_size
 from .errors import CAValueError
 
 __all__ = [
-    "element_size",
-    "decode_values",
+    "STRING_ENCODING",
     "decode_strings",
+    "decode_values",
+    "element_size",
     "encode_values",
     "value_count",
-    "STRING_ENCODING",
 ]
 
 #: Encoding of DBR_STRING text, as caproto's default.
 STRING_ENCODING = "latin-1"
 
-_STRING_TYPES = frozenset(
-    {ChannelType.STRING, ChannelType.STSACK_STRING, ChannelType.CLASS_NAME}
-)
+_STRING_TYPES = frozenset({ChannelType.STRING, ChannelType.STSACK_STRING, ChannelType.CLASS_NAME})
 # struct/numpy formats of the numeric element types, by native type.
 _FORMAT = {
     ChannelType.INT: "h",
@@ -61,11 +59,12 @@ _INT_RANGE = {
 _FLOAT32_MAX = 3.4028234663852886e38
 
 _ELEMENT_SIZE = tuple(
-    MAX_STRING_SIZE if native_type(c) in _STRING_TYPES else struct.calcsize(_FORMAT[native_type(c)])
+    MAX_STRING_SIZE
+    if native_type(c) in _STRING_TYPES
+    else struct.calcsize(_FORMAT[native_type(c)])
     for c in range(39)
 )
 _ELEMENT_INFO = tuple((metadata_size(c), _ELEMENT_SIZE[c], native_type(c)) for c in range(39))
-_dtypes: dict[ChannelType, Any] = {}
 _SWAP = sys.byteorder == "little"
 
 
@@ -89,17 +88,19 @@ def decode_strings(payload: Any, offset: int, count: int) -> list[bytes]:
     return out
 
 
-def decode_values(payload: Any, data_type: int, data_count: int) -> Any:
+def decode_values(payload: Any, data_type: int, data_count: int, start: int = 0) -> Any:
     """Values of a data payload: a view when the backend allows it.
 
     Parameters
     ----------
     payload : bytes-like
-        The whole payload, metadata first.
+        The payload (metadata first), or a buffer holding it from ``start``.
     data_type : int
         DBR type of the payload.
     data_count : int
         Number of values announced by the header.
+    start : int, optional
+        Offset of the payload in ``payload`` (a whole message: the header size).
 
     Returns
     -------
@@ -108,22 +109,58 @@ def decode_values(payload: Any, data_type: int, data_count: int) -> Any:
         numpy backend; an ``array.array`` (one copy) with the array backend;
         a list of bytes for string types.
     """
-    offset, _, native = _ELEMENT_INFO[data_type]
-    if native in _STRING_TYPES:
-        return decode_strings(payload, offset, data_count)
-    if backends.backend_name() == "numpy":
-        dtype = _dtypes.get(native)
-        if dtype is None:
-            import numpy
+    return value_decoders()[data_type](payload, data_count, start)
 
-            dtype = _dtypes[native] = numpy.dtype(_NUMPY_DTYPE[native])
-        return sys.modules["numpy"].frombuffer(payload, dtype, data_count, offset)
-    size = _ELEMENT_SIZE[data_type]
-    values = array.array(_FORMAT[native])
-    values.frombytes(payload[offset : offset + size * data_count])
-    if _SWAP and size > 1:
-        values.byteswap()
-    return values
+
+_tables: dict[str, list[Callable[[Any, int, int], Any]]] = {}
+
+
+#: The decoders of the current backend; None until first use or after a change.
+current_decoders: list[list[Callable[[Any, int, int], Any]] | None] = [None]
+backends._listeners.append(lambda: current_decoders.__setitem__(0, None))
+
+
+def value_decoders() -> list[Callable[[Any, int, int], Any]]:
+    """One ``decode(buffer, count, start)`` per DBR type, for the current backend.
+
+    Built once per backend, so the per-message cost is a list index and a call.
+    """
+    name = backends.backend_name()
+    table = _tables.get(name)
+    if table is None:
+        table = _tables[name] = [_make_decoder(code, name) for code in range(39)]
+    current_decoders[0] = table
+    return table
+
+
+def _make_decoder(data_type: int, backend: str) -> Callable[[Any, int, int], Any]:
+    offset, size, native = _ELEMENT_INFO[data_type]
+    if native in _STRING_TYPES:
+
+        def strings(buf: Any, count: int, start: int) -> Any:
+            return decode_strings(buf, start + offset, count)
+
+        return strings
+    if backend == "numpy":
+        import numpy
+
+        frombuffer, dtype = numpy.frombuffer, numpy.dtype(_NUMPY_DTYPE[native])
+
+        def view(buf: Any, count: int, start: int) -> Any:
+            return frombuffer(buf, dtype, count, start + offset)
+
+        return view
+    typecode, swap = _FORMAT[native], _SWAP and size > 1
+
+    def copy(buf: Any, count: int, start: int) -> Any:
+        values = array.array(typecode)
+        first = start + offset
+        values.frombytes(buf[first : first + size * count])
+        if swap:
+            values.byteswap()
+        return values
+
+    return copy
 
 
 def _as_sequence(data: Any) -> Sequence[Any]:
@@ -199,11 +236,12 @@ def _check_number(item: Any, native: ChannelType) -> int | float:
         low, high = _INT_RANGE[native]
         if not low <= item <= high:
             raise CAValueError(f"{item} is out of range for {name} ({low}..{high})")
-        return item
-    if native == ChannelType.FLOAT and isinstance(item, (int, float)):
-        if math.isfinite(item) and abs(item) > _FLOAT32_MAX:
-            raise CAValueError(f"{item!r} is out of range for FLOAT (32-bit)")
-    return float(item) if isinstance(item, int) and abs(item) > 2**53 else item
+        whole: int = item
+        return whole
+    if native == ChannelType.FLOAT and math.isfinite(item) and abs(item) > _FLOAT32_MAX:
+        raise CAValueError(f"{item!r} is out of range for FLOAT (32-bit)")
+    number: int | float = item
+    return number
 
 
 def encode_values(data: Any, data_type: int) -> bytes:

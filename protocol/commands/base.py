@@ -10,18 +10,18 @@ from ..channel_types import ChannelType, native_type
 from ..dbr import DBR_TYPES, DbrMetadata, metadata_size
 from ..errors import CAValueError
 from ..header import EXTENDED_HEADER_SIZE, ExtendedMessageHeader, MessageHeader, pack_header
-from ..values import decode_values, encode_values, value_count
+from ..values import current_decoders, encode_values, value_count, value_decoders
 
 __all__ = [
-    "Role",
+    "CHANNEL_TYPES",
     "CLIENT",
-    "SERVER",
-    "Message",
-    "DataMessage",
     "REQUESTS",
     "RESPONSES",
+    "SERVER",
+    "DataMessage",
+    "Message",
+    "Role",
     "commands_sent_by",
-    "CHANNEL_TYPES",
 ]
 
 
@@ -115,7 +115,9 @@ class Message:
     keep the original bytes so that ``bytes(msg)`` is exactly what arrived).
     """
 
-    __slots__ = ("_h", "_hdr", "_payload", "sender_address")
+    # ``_raw`` is the whole message (header and payload) as one buffer: the
+    # decoder makes a single slice per message, and accessors work from it.
+    __slots__ = ("_addr", "_h", "_raw")
     ID: ClassVar[int]
     SENDER: ClassVar[Role]
     HAS_DATA: ClassVar[bool] = False
@@ -126,9 +128,8 @@ class Message:
     _fields: ClassVar[tuple[str, ...]] = ()
 
     _h: tuple[int, int, int, int, int, int]
-    _hdr: Any
-    _payload: Any
-    sender_address: tuple[str, int] | None
+    _raw: Any
+    _addr: tuple[str, int] | None
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -145,9 +146,25 @@ class Message:
         payload: bytes = b"",
     ) -> None:
         self._h = (self.ID, len(payload), data_type, data_count, parameter1, parameter2)
-        self._hdr = pack_header(*self._h)
-        self._payload = payload
-        self.sender_address = None
+        self._raw = pack_header(*self._h) + payload
+
+    @property
+    def sender_address(self) -> tuple[str, int] | None:
+        """Where a datagram came from (None for stream and constructed messages)."""
+        return getattr(self, "_addr", None)
+
+    @sender_address.setter
+    def sender_address(self, address: tuple[str, int] | None) -> None:
+        self._addr = address
+
+    @property
+    def _hdr(self) -> Any:
+        """The header bytes (16, or 24 when extended)."""
+        return self._raw[: len(self._raw) - self._h[1]]
+
+    @property
+    def _payload(self) -> Any:
+        return self._raw[len(self._raw) - self._h[1] :] if self._h[1] else b""
 
     # -- header access ----------------------------------------------------
     @property
@@ -169,10 +186,10 @@ class Message:
 
     # -- bytes ------------------------------------------------------------
     def __bytes__(self) -> bytes:
-        return bytes(self._hdr) + bytes(self._payload)
+        return bytes(self._raw)
 
     def __len__(self) -> int:
-        return len(self._hdr) + self._h[1]
+        return len(self._raw)
 
     @property
     def nbytes(self) -> int:
@@ -243,30 +260,37 @@ class DataMessage(Message, register=False):
     @property
     def data(self) -> Any:
         """The values: a numpy view onto the payload, an array.array, or a list of bytes."""
-        if not self._h[1]:  # no payload at all (an EVENT_CANCEL acknowledgement)
-            return decode_values(b"", native_type(self._h[2]), 0)
-        return decode_values(self._payload, self._h[2], self._h[3])
+        h = self._h
+        if not h[1]:  # no payload at all (an EVENT_CANCEL acknowledgement)
+            return value_decoders()[native_type(h[2])](b"", 0, 0)
+        raw = self._raw
+        decoders = current_decoders[0] or value_decoders()
+        return decoders[h[2]](raw, h[3], len(raw) - h[1])
 
     @property
     def metadata(self) -> DbrMetadata | None:
         """The DBR metadata structure, or None for a native type."""
-        cls = DBR_TYPES.get(self._h[2])  # type: ignore[call-overload]
-        if cls is None or not self._h[1]:
+        h = self._h
+        cls = _METADATA_CLASSES[h[2]]
+        if cls is None or not h[1]:
             return None
-        payload = self._payload
-        meta: DbrMetadata
-        if isinstance(payload, memoryview) and not payload.readonly:
-            meta = cls.from_buffer(payload)
-        else:
-            meta = cls.from_buffer_copy(payload)
+        raw = self._raw
+        # A copy of the few metadata bytes: ctypes' from_buffer on a memoryview
+        # costs ten times more (about 1.4 us against 0.13 us here).
+        meta: DbrMetadata = cls.from_buffer_copy(raw, len(raw) - h[1])
         return meta
 
     @property
     def buffers(self) -> tuple[Any, ...]:
         """(metadata bytes, value bytes): views onto the received payload."""
         size = metadata_size(self._h[2])
-        view = memoryview(self._payload)
+        view = memoryview(self._raw)[len(self._raw) - self._h[1] :]
         return (view[:size] if size else b"", view[size:])
+
+
+_METADATA_CLASSES: tuple[type[DbrMetadata] | None, ...] = tuple(
+    DBR_TYPES.get(ChannelType(code)) for code in range(39)
+)
 
 
 def _metadata_bytes(metadata: Any, data_type: ChannelType) -> bytes:

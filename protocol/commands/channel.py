@@ -20,12 +20,12 @@ from .search import check_pv_name
 
 __all__ = [
     "AccessRights",
-    "CreateChanRequest",
-    "CreateChanResponse",
-    "CreateChFailResponse",
     "AccessRightsResponse",
     "ClearChannelRequest",
     "ClearChannelResponse",
+    "CreateChFailResponse",
+    "CreateChanRequest",
+    "CreateChanResponse",
     "ServerDisconnResponse",
 ]
 
@@ -50,7 +50,11 @@ class CreateChanRequest(Message):
     def __init__(self, name: str, cid: int, version: int = DEFAULT_PROTOCOL_VERSION) -> None:
         check_pv_name(name)
         self._init(
-            0, 0, check_u32("cid", cid), check_u32("version", version), string_payload(name, "name")
+            0,
+            0,
+            check_u32("cid", cid),
+            check_u32("version", version),
+            string_payload(name, "name"),
         )
 
     @property

@@ -14,17 +14,17 @@ from .base import (
 )
 
 __all__ = [
-    "VersionRequest",
-    "VersionResponse",
-    "HostNameRequest",
+    "DEFAULT_PROTOCOL_VERSION",
     "ClientNameRequest",
     "EchoRequest",
     "EchoResponse",
     "EventsOffRequest",
     "EventsOnRequest",
+    "HostNameRequest",
     "ReadSyncRequest",
     "ReadSyncResponse",
-    "DEFAULT_PROTOCOL_VERSION",
+    "VersionRequest",
+    "VersionResponse",
 ]
 
 DEFAULT_PROTOCOL_VERSION = 13
@@ -49,9 +49,7 @@ class VersionRequest(Message):
         if check_u16("priority", priority) > 99:
             # The IOC closes the circuit on a priority of 100 or more.
             raise CAValueError(f"priority must be 0..99, not {priority!r}")
-        self._init(
-            priority, check_u16("version", version), check_u32("sequence_id", sequence_id)
-        )
+        self._init(priority, check_u16("version", version), check_u32("sequence_id", sequence_id))
 
     @property
     def priority(self) -> int:

@@ -144,9 +144,7 @@ class EventCancelRequest(Message):
     HAS_DBR_TYPE = True
     _fields = ("data_type", "sid", "subscriptionid")
 
-    def __init__(
-        self, data_type: int, sid: int, subscriptionid: int, data_count: int = 0
-    ) -> None:
+    def __init__(self, data_type: int, sid: int, subscriptionid: int, data_count: int = 0) -> None:
         self._init(
             check_data_type(data_type),
             check_u32("data_count", data_count),
@@ -196,7 +194,7 @@ class EventCancelResponse(Message, register=False):
     def from_update(cls, update: Message) -> EventCancelResponse:
         """Reinterpret an empty ``EventAddResponse`` as the cancel acknowledgement."""
         obj = cls.__new__(cls)
-        obj._h, obj._hdr, obj._payload = update._h, update._hdr, update._payload
+        obj._h, obj._raw = update._h, update._raw
         obj.sender_address = update.sender_address
         return obj
 

@@ -17,13 +17,13 @@ from .base import (
 )
 
 __all__ = [
-    "ReadRequest",
-    "ReadResponse",
     "ReadNotifyRequest",
     "ReadNotifyResponse",
-    "WriteRequest",
+    "ReadRequest",
+    "ReadResponse",
     "WriteNotifyRequest",
     "WriteNotifyResponse",
+    "WriteRequest",
 ]
 
 
@@ -122,7 +122,12 @@ class ReadNotifyResponse(DataMessage):
         metadata: Any = None,
     ) -> None:
         self._init_data(
-            data, data_type, data_count, metadata, ensure_eca_value(status), check_u32("ioid", ioid)
+            data,
+            data_type,
+            data_count,
+            metadata,
+            ensure_eca_value(status),
+            check_u32("ioid", ioid),
         )
 
     @property

@@ -19,16 +19,16 @@ from .base import (
 from .circuit import DEFAULT_PROTOCOL_VERSION
 
 __all__ = [
-    "SearchRequest",
-    "SearchResponse",
-    "NotFoundResponse",
-    "Beacon",
-    "RsrvIsUpResponse",
-    "RepeaterRegisterRequest",
-    "RepeaterConfirmResponse",
-    "NO_REPLY",
     "DO_REPLY",
     "MAX_NAME_LENGTH",
+    "NO_REPLY",
+    "Beacon",
+    "NotFoundResponse",
+    "RepeaterConfirmResponse",
+    "RepeaterRegisterRequest",
+    "RsrvIsUpResponse",
+    "SearchRequest",
+    "SearchResponse",
     "check_pv_name",
 ]
 
