@@ -32,11 +32,11 @@ class ConnectionState(str, enum.Enum):
     DISCONNECTED = "disconnected"
 
 
-def _weak(func: Callable[..., Any]) -> Callable[[], Any]:
+def _weak(func: Callable[..., Any], on_death: Callable[[Any], None]) -> Callable[[], Any]:
     # Bound methods need WeakMethod: a plain ref to one dies at once.
     if inspect.ismethod(func):
-        return weakref.WeakMethod(func)
-    return weakref.ref(func)
+        return weakref.WeakMethod(func, on_death)
+    return weakref.ref(func, on_death)
 
 
 def _is_legacy(func: Callable[..., Any]) -> bool:
@@ -138,8 +138,20 @@ class Subscription:
         with self._lock:
             token = self._next_token
             self._next_token += 1
-            self.callbacks[token] = (_weak(func), legacy)
+            self.callbacks[token] = (_weak(func, self._forget(self.callbacks, token)), legacy)
         return token
+
+    def _forget(self, table: dict[int, Any], token: int) -> Callable[[Any], None]:
+        """A weakref callback that removes ``token`` once its function is collected."""
+        me = weakref.ref(self)
+
+        def forget(_: Any) -> None:
+            sub = me()
+            if sub is not None:
+                with sub._lock:
+                    table.pop(token, None)
+
+        return forget
 
     def remove_callback(self, cb_id: int) -> None:
         """Remove callback using token that was returned by :meth:`add_callback`."""
@@ -172,7 +184,9 @@ class Subscription:
         with self._lock:
             token = self._next_token
             self._next_token += 1
-            self.connection_callbacks[token] = _weak(func)
+            self.connection_callbacks[token] = _weak(
+                func, self._forget(self.connection_callbacks, token)
+            )
         return token
 
     def remove_connection_callback(self, token: int) -> None:
