@@ -16,12 +16,21 @@ ioc_factory
     that is stopped after the test; for tests that kill or reconfigure IOCs.
 ca_env
     Applies an IOC's ``.env`` to ``os.environ`` for the test: ``ca_env(ioc)``.
+
+At the end of the session, every ``protocol.sync.repeater`` process started on the
+session's repeater port (by a client called with ``repeater=True``) is ended.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
+import signal
+import subprocess
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,10 +42,65 @@ from tests.support.iocs import EpicsBaseIoc, IocProcess, SoftIoc, free_port, sto
 os.environ["EPICS_CA_AUTO_ADDR_LIST"] = "NO"
 os.environ["EPICS_CA_ADDR_LIST"] = "127.0.0.1"
 os.environ["EPICS_CA_REPEATER_PORT"] = str(free_port())
+SESSION_REPEATER_PORT = os.environ["EPICS_CA_REPEATER_PORT"]
 
 SESSION_PREFIX = f"cat{os.getpid()}:"
 
 IOC_KINDS: dict[str, type[IocProcess]] = {"epics-base": EpicsBaseIoc, "softioc": SoftIoc}
+
+
+def _repeater_pids(port: str) -> list[int]:
+    """Processes of this user running ``protocol.sync.repeater --port <port>``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if entry.stat().st_uid != os.getuid():
+                continue
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if "protocol.sync.repeater" not in argv:
+            continue
+        args = argv[argv.index("protocol.sync.repeater") + 1 :]
+        if f"--port={port}" in args or any(
+            pair == ("--port", port) for pair in itertools.pairwise(args)
+        ):
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_session_repeaters() -> Iterator[None]:
+    """At session end, end the repeaters that ``repeater=True`` spawned on the session port."""
+    yield
+    pids = _repeater_pids(SESSION_REPEATER_PORT)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 5.0
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        alive = [pid for pid in alive if Path(f"/proc/{pid}").exists() and not _zombie(pid)]
+        time.sleep(0.02)
+    for pid in alive:  # ignored SIGTERM
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    # Reap the ones this process spawned, so that no Popen warns at exit.
+    from protocol.sync import repeater
+
+    for child in list(repeater._children):
+        if isinstance(child, subprocess.Popen) and child.pid in pids:
+            with contextlib.suppress(Exception):
+                child.wait(5.0)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
 
 
 @pytest.fixture(scope="session")
