@@ -113,7 +113,11 @@ class ClientChannel:
         sid = self._require("ReadNotifyRequest")
         cls = ReadNotifyRequest if notify else ReadRequest
         ioid = self.circuit.new_ioid()
-        count = 0 if data_count is None else data_count
+        if data_count is None:
+            # READ_NOTIFY's 0 means "as many as there are"; RSRV answers a plain
+            # READ of 0 with no elements at all, so ask that one for the native count.
+            data_count = 0 if notify else (self.native_data_count or 0)
+        count = data_count
         return cls(self.resolve(data_type), count, sid, ioid)
 
     def write(

@@ -323,7 +323,9 @@ def _write_request(
             # A long string in a CHAR waveform: the text and its NUL.
             data = data.encode(STRING_ENCODING) + b"\0"
             data_type = ChannelType.CHAR
-        elif _stringy(data) and native != ChannelType.CHAR:
+        elif _stringy(data) and not (native == ChannelType.CHAR and isinstance(data, bytes)):
+            # Text to a number or a one-element CHAR: the server converts it (and
+            # refuses text that is not a number). Bytes to a CHAR are raw values.
             data_type = ChannelType.STRING
         elif native == ChannelType.STRING and not _stringy(data):
             data_type = _numeric_type(data)
