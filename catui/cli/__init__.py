@@ -1,0 +1,10 @@
+"""Command-line tools in the spirit of caget, caput, camonitor and cainfo.
+
+Each tool is a module with ``main(argv) -> int``: :mod:`catui.cli.get`,
+:mod:`catui.cli.put`, :mod:`catui.cli.monitor` and :mod:`catui.cli.info`.
+They import neither Textual nor numpy, so that they start fast.
+"""
+
+TOOLS = ("get", "put", "monitor", "info")
+
+__all__ = ["TOOLS"]

@@ -1,0 +1,232 @@
+"""What the command-line tools share: start-up, timeouts, channels, error lines.
+
+The tools run in short-lived processes, so :func:`prepare` selects the
+``'array'`` backend (numpy is never imported) and keeps the protocol's log
+records off the terminal; failures are reported as one line each on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import math
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Channel",
+    "UsageError",
+    "add_timeout_option",
+    "each_in_parallel",
+    "error_text",
+    "guard",
+    "open_channel",
+    "prepare",
+    "report_failure",
+    "resolve_timeout",
+]
+
+#: caget's default: seconds to wait for each PV.
+DEFAULT_TIMEOUT = 1.0
+CLI_TIMEOUT_VAR = "EPICS_CLI_TIMEOUT"
+
+
+def prepare() -> None:
+    """Set up the process for a tool: stdlib arrays, quiet protocol loggers."""
+    from protocol import select_backend
+
+    select_backend("array")
+    log = logging.getLogger("protocol")
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+    log.propagate = False
+
+
+def guard(
+    body: Callable[[Sequence[str] | None], int],
+    argv: Sequence[str] | None,
+    *,
+    interrupted: int = 130,
+) -> int:
+    """Run a tool's ``body(argv)``: Ctrl+C and a closed stdout end it without a traceback.
+
+    Ctrl+C ends the process at once with status ``interrupted`` (130, as a shell
+    reports SIGINT, unless the tool says otherwise), without waiting for reads
+    in progress; a reader that went away (``| head``) gives status 1.
+    """
+    try:
+        return body(argv)
+    except KeyboardInterrupt:
+        # Leave at once: worker threads may be waiting out a search timeout.
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+        os._exit(interrupted)
+    except BrokenPipeError:
+        silence_stdout()
+        return 1
+
+
+def each_in_parallel(
+    work: Callable[[str], Any], names: Sequence[str], max_threads: int = 32
+) -> Iterator[tuple[str, Any, Exception | None]]:
+    """Run ``work(name)`` for every name at once; yield (name, result, error) in order.
+
+    Slow or missing PVs do not hold up the others, and Ctrl+C is not held up
+    by them either: the pool is never waited for.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max(1, min(len(names), max_threads)))
+    try:
+        futures = [pool.submit(work, name) for name in names]
+        for name, future in zip(names, futures, strict=True):
+            try:
+                yield name, future.result(), None
+            except Exception as exc:
+                yield name, None, exc
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush cannot fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def add_timeout_option(parser: argparse.ArgumentParser) -> None:
+    """``-w SECONDS``; the default comes from EPICS_CLI_TIMEOUT, else 1 s."""
+    parser.add_argument(
+        "-w",
+        dest="timeout",
+        type=positive_seconds,
+        default=None,
+        metavar="SECONDS",
+        help=f"CA timeout (default: ${CLI_TIMEOUT_VAR}, else {DEFAULT_TIMEOUT:g})",
+    )
+
+
+def resolve_timeout(given: float | None, prog: str, stderr: TextIO | None = None) -> float:
+    """``-w`` if given, else EPICS_CLI_TIMEOUT (as EPICS Base 7.0.8+), else 1 s.
+
+    An unusable EPICS_CLI_TIMEOUT is ignored with a warning on stderr.
+    """
+    if given is not None:
+        return given
+    text = os.environ.get(CLI_TIMEOUT_VAR, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        return positive_seconds(text)
+    except argparse.ArgumentTypeError:
+        print(
+            f"{prog}: warning: ignoring {CLI_TIMEOUT_VAR}={text!r} (not a positive number); "
+            f"using {DEFAULT_TIMEOUT:g} s",
+            file=stderr or sys.stderr,
+        )
+        return DEFAULT_TIMEOUT
+
+
+def error_text(exc: BaseException) -> str:
+    """One line for a failure: the error's own message, which names the PV."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    from protocol.errors import CAError
+
+    if isinstance(exc, (CAError, OSError, UsageError)):
+        return text
+    return f"{type(exc).__name__}: {text}"
+
+
+def report_failure(prog: str, pv: str, exc: BaseException | str) -> None:
+    """Print ``prog: PV: reason`` on stderr."""
+    reason = exc if isinstance(exc, str) else error_text(exc)
+    print(f"{prog}: {pv}: {reason}", file=sys.stderr, flush=True)
+
+
+class UsageError(Exception):
+    """Arguments that cannot be acted on; reported as one line, like a CA failure."""
+
+
+@dataclass
+class Channel:
+    """An open channel: what the server says about it, and reads on it.
+
+    Attributes
+    ----------
+    name : str
+    host : str
+        ``address:port`` of the server.
+    native_type : ChannelType
+    native_count : int
+    access : AccessRights
+    """
+
+    name: str
+    conn: Any
+    channel: Any
+    deadline: float
+
+    @property
+    def host(self) -> str:
+        host, port = self.conn.circuit.address
+        return f"{host}:{port}"
+
+    @property
+    def native_type(self) -> Any:
+        return self.channel.native_data_type
+
+    @property
+    def native_count(self) -> int:
+        return int(self.channel.native_data_count or 0)
+
+    @property
+    def access(self) -> Any:
+        return self.channel.access_rights
+
+    def read(
+        self,
+        data_type: Any = None,
+        data_count: int | None = None,
+        *,
+        notify: bool = True,
+        force_int_enums: bool = False,
+    ) -> Any:
+        """One read on this channel (same rules as ``protocol.sync.client.read``)."""
+        from protocol.sync.client import _read
+
+        return _read(
+            self.conn, self.channel, self.deadline, data_type, data_count, notify, force_int_enums
+        )
+
+
+@contextlib.contextmanager
+def open_channel(name: str, timeout: float) -> Iterator[Channel]:
+    """Search for, connect to and create ``name`` within ``timeout``; close after.
+
+    Uses the sync client's own connection steps, so that a tool can learn the
+    native type, element count, host and access rights (as cainfo shows) and
+    read more than once on one circuit.
+    """
+    from protocol.sync.client import _close, _open
+
+    conn, channel, deadline = _open(name, timeout, 0, False)
+    try:
+        yield Channel(name, conn, channel, deadline)
+    finally:
+        _close(conn, channel)

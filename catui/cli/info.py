@@ -1,0 +1,73 @@
+"""``catui info``: describe PVs as cainfo does, plus their control metadata."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from catui.cli import common
+from catui.cli import formatting as fm
+
+PROG = "catui info"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``catui info``."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Describe Channel Access PVs as cainfo does (state, host, access, "
+        "native type, element count), followed by their alarm state and control "
+        "metadata (units, precision, limits, enum choices). Exit status is 1 if any "
+        "PV failed (one line each on stderr).",
+    )
+    parser.add_argument("pvs", nargs="+", metavar="PV", help="PV names")
+    common.add_timeout_option(parser)
+    return parser
+
+
+def describe(name: str, timeout: float) -> str:
+    """The cainfo block for ``name``; raises if it cannot be reached."""
+    from protocol.commands import AccessRights
+
+    with common.open_channel(name, timeout) as channel:
+        native = channel.native_type
+        lines = [
+            name,
+            "    State:            connected",
+            f"    Host:             {channel.host}",
+            f"    Access:           {fm.access_text(channel.access)}",
+            f"    Native data type: {fm.dbf_name(native)}",
+            f"    Request type:     {fm.dbr_name(native)}",
+            f"    Element count:    {channel.native_count}",
+        ]
+        if channel.access & AccessRights.READ:
+            reply = channel.read("control", 1, notify=True, force_int_enums=True)
+            lines.extend(
+                "    " + line for line in fm.detail_lines(reply.metadata, reply.data_type)
+            )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``catui info``; returns the exit status."""
+    return common.guard(_main, argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    timeout = common.resolve_timeout(args.timeout, PROG)
+    common.prepare()
+    names: list[str] = list(args.pvs)
+    failed = False
+    for name, text, error in common.each_in_parallel(lambda name: describe(name, timeout), names):
+        if error is not None:
+            failed = True
+            common.report_failure(PROG, name, error)
+            continue
+        print(text, flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

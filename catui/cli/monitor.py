@@ -1,0 +1,185 @@
+"""``catui monitor``: print one line per PV update, as camonitor does.
+
+PVs that are not found are reported once and searched for until they appear;
+a server that goes away is reported and reconnected to when it comes back.
+Ctrl+C ends the run with status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from catui.cli import common
+from catui.cli import formatting as fm
+
+PROG = "catui monitor"
+_MASK_LETTERS = {"v": 1, "l": 2, "a": 4, "p": 8}  # DBE_VALUE, DBE_LOG, DBE_ALARM, DBE_PROPERTY
+
+
+def mask_arg(text: str) -> int:
+    """argparse type for ``-m``: letters of v (value), a (alarm), l (log), p (property)."""
+    word = text.strip().lower()
+    if not word or any(letter not in _MASK_LETTERS for letter in word):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an event mask: use letters v (value), a (alarm), "
+            "l (log/archive), p (property)"
+        )
+    mask = 0
+    for letter in word:
+        mask |= _MASK_LETTERS[letter]
+    return mask
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``catui monitor``."""
+    from catui.cli.get import count_arg
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Print a line for each update of Channel Access PVs, as camonitor "
+        "does, until Ctrl+C (exit status 0) or --duration. PVs not found are reported "
+        "as 'Not connected' and searched for until they appear; disconnections are "
+        "reported and the PVs reconnected. With --duration, the exit status is 1 if a "
+        "PV never connected (one line each on stderr).",
+    )
+    parser.add_argument("pvs", nargs="+", metavar="PV", help="PV names")
+    add = parser.add_argument
+    add("-m", dest="mask", type=mask_arg, default=None, metavar="MASK",
+        help="events to ask for: letters v (value), a (alarm), l (log), p (property); "
+        "default va")  # fmt: skip
+    add("-#", dest="count", type=count_arg, metavar="N", help="ask for at most N elements")
+    add("-n", dest="enum_numbers", action="store_true", help="print enums as numbers")
+    add("--duration", type=common.positive_seconds, default=None, metavar="SECONDS",
+        help="stop after SECONDS (default: run until Ctrl+C)")  # fmt: skip
+    common.add_timeout_option(parser)
+    return parser
+
+
+class Monitor:
+    """Prints updates and connection changes of a set of subscriptions."""
+
+    def __init__(self, names: Sequence[str], args: argparse.Namespace, out: Any) -> None:
+        from protocol.sync.client import subscribe
+
+        self.args = args
+        self.out = out
+        self.lock = threading.Lock()
+        self.blocker: Any = None
+        self.broken_pipe = False
+        self.ever_connected: set[str] = set()
+        self.invalid: list[str] = []
+        self.subs = []
+        for name in dict.fromkeys(names):
+            try:
+                sub = subscribe(name, data_count=args.count, mask=args.mask)
+            except Exception as exc:  # a name that can never be valid: say so, go on
+                common.report_failure(PROG, name, exc)
+                self.invalid.append(name)
+                continue
+            sub.add_callback(self.on_update)
+            sub.add_connection_callback(self.on_connection)
+            self.subs.append(sub)
+
+    def emit(self, line: str) -> None:
+        with self.lock:
+            if self.broken_pipe:
+                return
+            try:
+                self.out.write(line + "\n")
+                self.out.flush()
+            except BrokenPipeError:
+                # The reader went away (| head): stop quietly.
+                self.broken_pipe = True
+                if self.blocker is not None:
+                    self.blocker.interrupt()
+
+    def on_update(self, sub: Any, response: Any) -> None:
+        md = response.metadata
+        data = response.data
+        if self.args.count is not None and sub.native_data_count:
+            # Asked for more than the channel holds: the server pads; caget cuts.
+            data = fm.values_list(data)[: sub.native_data_count]
+        values = fm.format_values(
+            data, response.data_type,
+            show_count=True if self.args.count is not None else None,
+        )  # fmt: skip
+        parts = [fm.pad_name(sub.pv_name)]
+        names = {field for field, *_ in type(md)._fields_} if md is not None else set()
+        if "stamp" in names:
+            parts.append(fm.format_stamp(md.stamp.timestamp, md.stamp.nanoSeconds))
+        parts.append(values)
+        if "status" in names and (md.status or md.severity):
+            parts += [fm.status_text(md.status), fm.severity_text(md.severity)]
+        self.emit(" ".join(parts))
+
+    def on_connection(self, sub: Any, state: Any, address: Any) -> None:
+        from protocol.sync.client import ConnectionState
+
+        if state == ConnectionState.CONNECTED:
+            self.ever_connected.add(sub.pv_name)
+        elif state == ConnectionState.DISCONNECTED:
+            self.emit(f"{fm.pad_name(sub.pv_name)} *** disconnected")
+
+    def report_missing(self) -> None:
+        """Say which PVs are not connected yet (they stay searched for)."""
+        for sub in self.subs:
+            if sub.pv_name not in self.ever_connected:
+                self.emit(f"{fm.pad_name(sub.pv_name)} *** Not connected (PV not found)")
+
+    def run(self, timeout: float, duration: float | None) -> None:
+        from protocol.sync.client import Blocker
+
+        self.blocker = Blocker(
+            *self.subs, timeout=timeout, force_int_enums=self.args.enum_numbers,
+            repeater=False, keep_searching=True, reconnect=True,
+        )  # fmt: skip
+        timer = threading.Timer(timeout, self.report_missing)
+        timer.daemon = True
+        timer.start()
+        try:
+            self.blocker.run(duration)
+        finally:
+            timer.cancel()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``catui monitor``; returns the exit status (0 after Ctrl+C)."""
+    return common.guard(_main, argv, interrupted=0)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    timeout = common.resolve_timeout(args.timeout, PROG)
+    common.prepare()
+    # Ctrl+C ends the run cleanly even when started with SIGINT ignored (``cmd &``).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    monitor = Monitor(args.pvs, args, sys.stdout)
+    if not monitor.subs:
+        return 1
+    started = time.monotonic()
+    try:
+        monitor.run(timeout, args.duration)
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:
+        common.report_failure(PROG, " ".join(sub.pv_name for sub in monitor.subs), exc)
+        return 1
+    if monitor.broken_pipe:
+        common.silence_stdout()
+        return 0
+    # run() returns early only when interrupted (Ctrl+C): that ends with status 0.
+    completed = args.duration is not None and time.monotonic() - started >= args.duration
+    missing = [sub.pv_name for sub in monitor.subs if sub.pv_name not in monitor.ever_connected]
+    for name in missing:
+        common.report_failure(PROG, name, "never connected")
+    return 1 if completed and (missing or monitor.invalid) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""``catui monitor`` against EPICS Base soft IOCs: updates, masks, missing PVs, restarts."""
+
+from __future__ import annotations
+
+import queue
+import re
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+pytestmark = pytest.mark.interop
+
+STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9}"
+
+
+class Lines:
+    """Read a running tool's stdout line by line, with timeouts."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.queue: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.queue.put(line.rstrip("\n"))
+
+    def until(self, pattern: str, timeout: float = 10.0) -> list[str]:
+        """Lines read until one matches ``pattern`` (included)."""
+        seen = []
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no line matching {pattern!r}; saw {seen}") from None
+            seen.append(line)
+            if re.search(pattern, line):
+                return seen
+
+
+def test_updates_missing_pvs_and_exit_status(cli, epics_base_ioc):
+    p = epics_base_ioc.prefix
+    proc = cli("monitor", "--duration", "0.8", "-w", "0.3", p + "tick", p + "alarm", p + "nope")
+    lines = proc.stdout.splitlines()
+    ticks = [line for line in lines if line.startswith(p + "tick ")]
+    assert len(ticks) >= 3
+    assert all(re.fullmatch(re.escape(f"{p}tick".ljust(30)) + rf" {STAMP} \d+", t) for t in ticks)
+    alarm = re.escape(f"{p}alarm".ljust(30)) + f" {STAMP} 85 HIGH MINOR"
+    assert any(re.fullmatch(alarm, line) for line in lines), lines
+    assert f"{p}nope".ljust(30) + " *** Not connected (PV not found)" in lines
+    # A PV that never connected during a --duration run fails the run, on stderr.
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [f"catui monitor: {p}nope: never connected"]
+    ok = cli("monitor", "--duration", "0.3", p + "ao")
+    assert (ok.returncode, ok.stderr) == (0, "")
+    assert re.fullmatch(re.escape(f"{p}ao".ljust(30)) + f" {STAMP} 3.5\n", ok.stdout)
+
+
+def test_mask_count_and_enum_numbers(cli, epics_base_ioc):
+    p = epics_base_ioc.prefix
+    # tick changes value every 0.1 s but never its alarm state: with -m a only the
+    # initial update arrives.
+    alarm_only = cli("monitor", "-m", "a", "--duration", "0.6", p + "tick")
+    assert len(alarm_only.stdout.splitlines()) == 1
+    values = cli("monitor", "-m", "va", "--duration", "0.6", p + "tick")
+    assert len(values.stdout.splitlines()) >= 3
+    proc = cli("monitor", "-n", "-#", "2", "--duration", "0.3", p + "mbbo", p + "wf:double")
+    assert re.search(rf"^{re.escape(p)}mbbo +{STAMP} 1 1$", proc.stdout, re.M), proc.stdout
+    assert re.search(rf"^{re.escape(p)}wf:double +{STAMP} 2 1.5 2.5$", proc.stdout, re.M)
+    bad = cli("monitor", "-m", "x", p + "ao")
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
+
+
+def test_ctrl_c_exits_0(epics_base_ioc, tool_argv):
+    argv, env = tool_argv(epics_base_ioc, "monitor", epics_base_ioc.prefix + "tick")
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        Lines(proc).until("tick")
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 0
+        assert proc.stderr is not None
+        assert proc.stderr.read() == ""
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_missing_pv_is_searched_and_ioc_restarts_are_survived(ioc_factory, tool_argv):
+    ioc = ioc_factory(fill_bigwf=False)
+    ioc.stop()
+    name = ioc.prefix + "ao"
+    argv, env = tool_argv(ioc, "monitor", "-w", "0.3", name)
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        lines = Lines(proc)
+        assert lines.until("Not connected") == [
+            name.ljust(30) + " *** Not connected (PV not found)"
+        ]
+        ioc.start()
+        assert lines.until(r" 3\.5$")[-1].startswith(name.ljust(30) + " ")
+        ioc.stop()
+        assert lines.until("disconnected") == [name.ljust(30) + " *** disconnected"]
+        ioc.start()
+        assert lines.until(r" 3\.5$")[-1].startswith(name.ljust(30) + " ")
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 0
+        assert proc.stderr is not None
+        assert proc.stderr.read() == ""
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_invalid_name_is_reported_and_the_others_monitored(cli, epics_base_ioc, clean_failure):
+    p = epics_base_ioc.prefix
+    proc = cli("monitor", "--duration", "0.3", "bad name", p + "ao")
+    clean_failure(proc, "bad name")
+    assert proc.stdout.startswith(f"{p}ao".ljust(30) + " ")
