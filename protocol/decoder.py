@@ -115,9 +115,13 @@ def _parse(
     # Locals: this loop runs once per message, hundreds of thousands a second.
     new, unpack, get, append = object.__new__, _unpack_header, classes.get, out.append
     need, per = _NEED, _PER
+    # struct reads the underlying bytes/bytearray faster than a memoryview of it.
+    source = view.obj
+    if not isinstance(source, (bytes, bytearray)) or len(source) != view.nbytes:
+        source = view
     offset = start
     while end - offset >= HEADER_SIZE:
-        fields = unpack(view, offset)
+        fields = unpack(source, offset)
         payload_size = fields[1]
         header_size = HEADER_SIZE
         if payload_size == 0xFFFF and fields[3] == 0:

@@ -109,19 +109,24 @@ def decode_values(payload: Any, data_type: int, data_count: int, start: int = 0)
         numpy backend; an ``array.array`` (one copy) with the array backend;
         a list of bytes for string types.
     """
-    return value_decoders()[data_type](payload, data_count, start)
+    function, argument, offset = value_decoders()[data_type]
+    return function(payload, argument, data_count, start + offset)
 
 
-_tables: dict[str, list[Callable[[Any, int, int], Any]]] = {}
-
+# A decoder is (function, argument, metadata size) and is called as
+# ``function(buffer, argument, count, start + metadata size)``: numpy's own
+# ``frombuffer(buffer, dtype, count, offset)`` has that shape, so the numpy
+# backend decodes with no Python frame of ours in between.
+Decoder = tuple[Callable[[Any, Any, int, int], Any], Any, int]
+_tables: dict[str, list[Decoder]] = {}
 
 #: The decoders of the current backend; None until first use or after a change.
-current_decoders: list[list[Callable[[Any, int, int], Any]] | None] = [None]
+current_decoders: list[list[Decoder] | None] = [None]
 backends._listeners.append(lambda: current_decoders.__setitem__(0, None))
 
 
-def value_decoders() -> list[Callable[[Any, int, int], Any]]:
-    """One ``decode(buffer, count, start)`` per DBR type, for the current backend.
+def value_decoders() -> list[Decoder]:
+    """One decoder per DBR type, for the current backend (see ``Decoder``).
 
     Built once per backend, so the per-message cost is a list index and a call.
     """
@@ -133,34 +138,28 @@ def value_decoders() -> list[Callable[[Any, int, int], Any]]:
     return table
 
 
-def _make_decoder(data_type: int, backend: str) -> Callable[[Any, int, int], Any]:
+def _strings(buf: Any, _: Any, count: int, offset: int) -> list[bytes]:
+    return decode_strings(buf, offset, count)
+
+
+def _array_copy(buf: Any, spec: tuple[str, int, bool], count: int, offset: int) -> Any:
+    typecode, size, swap = spec
+    values = array.array(typecode)
+    values.frombytes(buf[offset : offset + size * count])
+    if swap:
+        values.byteswap()
+    return values
+
+
+def _make_decoder(data_type: int, backend: str) -> Decoder:
     offset, size, native = _ELEMENT_INFO[data_type]
     if native in _STRING_TYPES:
-
-        def strings(buf: Any, count: int, start: int) -> Any:
-            return decode_strings(buf, start + offset, count)
-
-        return strings
+        return (_strings, None, offset)
     if backend == "numpy":
         import numpy
 
-        frombuffer, dtype = numpy.frombuffer, numpy.dtype(_NUMPY_DTYPE[native])
-
-        def view(buf: Any, count: int, start: int) -> Any:
-            return frombuffer(buf, dtype, count, start + offset)
-
-        return view
-    typecode, swap = _FORMAT[native], _SWAP and size > 1
-
-    def copy(buf: Any, count: int, start: int) -> Any:
-        values = array.array(typecode)
-        first = start + offset
-        values.frombytes(buf[first : first + size * count])
-        if swap:
-            values.byteswap()
-        return values
-
-    return copy
+        return (numpy.frombuffer, numpy.dtype(_NUMPY_DTYPE[native]), offset)
+    return (_array_copy, (_FORMAT[native], size, _SWAP and size > 1), offset)
 
 
 def _as_sequence(data: Any) -> Sequence[Any]:

@@ -262,10 +262,11 @@ class DataMessage(Message, register=False):
         """The values: a numpy view onto the payload, an array.array, or a list of bytes."""
         h = self._h
         if not h[1]:  # no payload at all (an EVENT_CANCEL acknowledgement)
-            return value_decoders()[native_type(h[2])](b"", 0, 0)
+            function, argument, _ = value_decoders()[native_type(h[2])]
+            return function(b"", argument, 0, 0)
         raw = self._raw
-        decoders = current_decoders[0] or value_decoders()
-        return decoders[h[2]](raw, h[3], len(raw) - h[1])
+        function, argument, offset = (current_decoders[0] or value_decoders())[h[2]]
+        return function(raw, argument, h[3], len(raw) - h[1] + offset)
 
     @property
     def metadata(self) -> DbrMetadata | None:
