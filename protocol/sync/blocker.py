@@ -198,6 +198,7 @@ class Blocker:
                 wait = self._next_wake(now, end)
                 for key, _ in selector.select(wait):
                     self._ready(key.data)
+                self._flush()
         except KeyboardInterrupt:
             logger.debug("block() interrupted by Ctrl+C")
         finally:
@@ -277,7 +278,7 @@ class Blocker:
                 self._clear(pv)
             else:
                 try:
-                    pv.conn.send(pv.channel.unsubscribe(subid))
+                    pv.conn.queue(pv.channel.unsubscribe(subid))
                 except CAError as exc:
                     logger.debug("cancel on %r: %s", pv.name, exc)
         if not pv.subs:
@@ -308,7 +309,7 @@ class Blocker:
         sub.native_data_count = pv.channel.native_data_count
         sub.access_rights = pv.channel.access_rights
         sub._connection_changed(ConnectionState.CONNECTED, pv.conn.circuit.address)
-        pv.conn.send(request)
+        pv.conn.queue(request)
 
     # -- searching and connecting --------------------------------------------
     def _search_due(self, now: float) -> None:
@@ -340,7 +341,9 @@ class Blocker:
                 logger.warning("PV %r: %s", pv.name, exc)
                 self._research(pv)
                 return
-            conn.sock.setblocking(False)
+            # Reads happen only when select() says so; a timeout (not
+            # non-blocking) lets a large flush wait for room instead of failing.
+            conn.sock.settimeout(self._config.conn_tmo)
             self._conns[key] = conn
             self._selector.register(conn.sock, selectors.EVENT_READ, conn)
             self._last_heard[conn] = time.monotonic()
@@ -350,7 +353,7 @@ class Blocker:
         self._searching.discard(pv)
         commands = [*conn.handshake(), pv.channel.create()] if fresh else [pv.channel.create()]
         try:
-            conn.send(*commands)
+            conn.queue(*commands)
         except DisconnectedError as exc:
             self._lost(conn, exc)
 
@@ -447,6 +450,13 @@ class Blocker:
         for pv in [pv for pv in self._pvs.values() if pv.conn is conn]:
             self._channel_gone(pv, str(exc))
 
+    def _flush(self) -> None:
+        for conn in list(self._conns.values()):
+            try:
+                conn.flush()
+            except DisconnectedError as exc:
+                self._lost(conn, exc)
+
     def _check_deadlines(self, now: float) -> None:
         if not self.keep_searching and now >= self._connect_deadline:
             missing = [
@@ -469,14 +479,14 @@ class Blocker:
             elif sent is None and now - heard > self._config.conn_tmo:
                 self._echo_sent[conn] = now
                 try:
-                    conn.send(EchoRequest())
+                    conn.queue(EchoRequest())
                 except DisconnectedError as exc:
                     self._lost(conn, exc)
 
     def _clear(self, pv: _PV) -> None:
         if pv.conn is not None and pv.channel is not None and not pv.conn.closed:
             try:
-                pv.conn.send(pv.channel.clear())
+                pv.conn.queue(pv.channel.clear())
             except CAError as exc:
                 logger.debug("clear %r: %s", pv.name, exc)
         if pv.channel is not None:
@@ -494,6 +504,8 @@ class Blocker:
             if pv.channel is not None and pv.channel.sid is not None:
                 self._clear(pv)
         for conn in list(self._conns.values()):
+            with contextlib.suppress(DisconnectedError):
+                conn.flush()  # the CLEAR_CHANNELs queued just above
             conn.close()
         self._conns.clear()
         self._pvs.clear()
