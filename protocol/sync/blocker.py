@@ -195,10 +195,10 @@ class Blocker:
                     break
                 self._search_due(now)
                 self._check_deadlines(now)
+                self._flush()  # everything this pass queued, one write per circuit
                 wait = self._next_wake(now, end)
                 for key, _ in selector.select(wait):
                     self._ready(key.data)
-                self._flush()
         except KeyboardInterrupt:
             logger.debug("block() interrupted by Ctrl+C")
         finally:
