@@ -1,0 +1,1 @@
+"""Pure data handling of the console: watchlist files and values typed by a person."""

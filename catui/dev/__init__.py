@@ -1,0 +1,1 @@
+"""Development helpers: a fixed feed and the snapshot states (tests and screenshots)."""

@@ -1,0 +1,146 @@
+"""A feed with fixed PVs and fixed timestamps, for snapshots and tests without an IOC.
+
+It goes through the same :class:`~catui.messages.Mailbox` as the CA feed: ``add``
+posts each known PV's connection, control metadata and value; :meth:`FakeFeed.play`
+posts a PV's history one step at a time and drains after each, as the UI timer would.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from catui.messages import ConnectionEvent, Mailbox
+from catui.model import ControlInfo
+from protocol.channel_types import ChannelType
+
+__all__ = ["FakeFeed", "FakeMetadata", "FakePV", "FakeResponse"]
+
+
+@dataclass(frozen=True)
+class FakeMetadata:
+    """The parts of a ``DBR_TIME_*`` structure the console reads."""
+
+    status: int = 0
+    severity: int = 0
+    timestamp: float = 0.0
+
+
+@dataclass(frozen=True)
+class FakeResponse:
+    """Looks like an ``EventAddResponse`` to :meth:`catui.model.PVState.apply_update`."""
+
+    data: Any
+    data_type: ChannelType
+    metadata: FakeMetadata
+
+
+@dataclass(frozen=True)
+class WriteReply:
+    """Looks like a successful ``WriteNotifyResponse``."""
+
+    class _Ok:
+        success = True
+        name = "ECA_NORMAL"
+        description = "Normal successful completion"
+
+    status: Any = field(default_factory=_Ok)
+
+
+@dataclass
+class FakePV:
+    """One fixed PV: how it is connected, its metadata and its values over time."""
+
+    name: str
+    native: ChannelType | None
+    values: Sequence[Any] = ()  # the history; the last one stays
+    count: int = 1
+    state: str = "connected"
+    access: int = 3
+    severity: int = 0
+    status: int = 0
+    timestamp: float = 0.0
+    control: ControlInfo | None = None
+
+    def response(self, value: Any) -> FakeResponse:
+        if self.native in (ChannelType.STRING, ChannelType.ENUM):
+            items = value if isinstance(value, list) else [value]
+            data: Any = [str(v).encode("latin-1") for v in items]
+            data_type = ChannelType.TIME_STRING
+        else:
+            data = np.atleast_1d(np.asarray(value))
+            data_type = ChannelType.TIME_DOUBLE
+        return FakeResponse(data, data_type, FakeMetadata(self.status, self.severity,
+                                                          self.timestamp))  # fmt: skip
+
+
+class FakeFeed:
+    """Serves ``pvs``; names it does not know stay 'searching'. Writes succeed."""
+
+    def __init__(self, pvs: Iterable[FakePV] = (), write_delay: float = 0.0) -> None:
+        self.pvs = {pv.name: pv for pv in pvs}
+        self.write_delay = write_delay
+        self.writes: list[tuple[str, Any]] = []
+        self.added: list[str] = []
+        self._mailbox: Mailbox | None = None
+        self._stop = threading.Event()
+
+    def attach(self, mailbox: Mailbox) -> None:
+        self._mailbox = mailbox
+
+    def add(self, names: Iterable[str]) -> None:
+        assert self._mailbox is not None
+        for name in names:
+            self.added.append(name)
+            pv = self.pvs.get(name)
+            if pv is None or pv.state == "searching":
+                self._mailbox.put_connection(name, ConnectionEvent("searching"))
+                continue
+            address = ("127.0.0.1", 5064)
+            event = ConnectionEvent("connected", address, pv.native, pv.count, pv.access)
+            self._mailbox.put_connection(name, event)
+            if pv.control is not None:
+                self._mailbox.put_control(name, pv.control)
+            if pv.values:
+                self._mailbox.put_update(name, pv.response(pv.values[-1]))
+            if pv.state == "disconnected":
+                self._mailbox.put_connection(name, ConnectionEvent("disconnected"))
+
+    def play(self, drain: Callable[[], None]) -> None:
+        """Post every PV's values in order, draining after each step; end on the last."""
+        assert self._mailbox is not None
+        steps = max((len(pv.values) for pv in self.pvs.values()), default=0)
+        for step in range(steps):
+            for pv in self.pvs.values():
+                if pv.state == "connected" and pv.name in self.added and step < len(pv.values):
+                    self._mailbox.put_update(pv.name, pv.response(pv.values[step]))
+            drain()
+
+    def remove(self, names: Iterable[str]) -> None:
+        for name in names:
+            if name in self.added:
+                self.added.remove(name)
+
+    def run_monitor(self) -> None:
+        self._stop.wait()
+
+    def run_control_reader(self) -> None:
+        self._stop.wait()
+
+    def write(self, name: str, value: Any, timeout: float) -> Any:
+        if self._stop.wait(self.write_delay):
+            raise TimeoutError("stopped")
+        self.writes.append((name, value))
+        pv = self.pvs[name]
+        if pv.native == ChannelType.ENUM and pv.control and value in pv.control.enum_strings:
+            value = [value]
+        if self._mailbox is not None:
+            self._mailbox.put_update(name, pv.response(value))
+        return WriteReply()
+
+    def stop(self) -> None:
+        self._stop.set()

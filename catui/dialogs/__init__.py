@@ -1,0 +1,1 @@
+"""Modal dialogs of the console (``ModalScreen[T]``), one a file."""

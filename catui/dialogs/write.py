@@ -1,0 +1,164 @@
+"""The write dialog: check the typed value against the PV, then confirm before writing.
+
+Enter checks the value (native type, string length, element count, enum choice) and
+arms the write; a confirmation (default No) follows, warning when a number lies
+outside the control limits.  Esc cancels; leaving a field never writes.  The dialog
+returns a :class:`WriteRequest`; the app writes it in a worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+
+from catui.data.write_value import limit_warning, parse_value
+from catui.dialogs.confirm import ConfirmDialog
+from catui.model import PVState, format_number, format_value
+
+__all__ = ["WriteDialog", "WriteRequest", "WriteTarget"]
+
+
+@dataclass(frozen=True)
+class WriteTarget:
+    """What the dialog needs to know of a PV, copied when it opens."""
+
+    name: str
+    type_name: str
+    count: int
+    current: str
+    writable: bool
+    enum_strings: tuple[str, ...] = ()
+    limits: dict[str, tuple[float, float]] = field(default_factory=dict)
+    precision: int | None = None
+    units: str = ""
+    as_text: bool = False
+
+    @classmethod
+    def from_state(cls, state: PVState) -> WriteTarget:
+        control = state.control
+        return cls(
+            name=state.name,
+            type_name=state.type_name,
+            count=state.count or 1,
+            current=format_value(state, max_items=8, width=60),
+            writable=state.writable,
+            enum_strings=control.enum_strings if control else (),
+            limits=dict(control.limits) if control else {},
+            precision=control.precision if control else None,
+            units=control.units if control else "",
+            as_text=state.is_text,
+        )
+
+    @property
+    def is_enum(self) -> bool:
+        return self.type_name == "ENUM" and bool(self.enum_strings)
+
+    def describe_limits(self) -> str:
+        if self.is_enum:
+            return "Choices: " + " | ".join(self.enum_strings)
+        if "control" in self.limits:
+            low, high = self.limits["control"]
+            unit = f" {self.units}" if self.units else ""
+            p = self.precision
+            return f"Control limits: {format_number(low, p)} … {format_number(high, p)}{unit}"
+        if self.type_name == "STRING":
+            return "Text, at most 39 bytes" + (" each, comma-separated" if self.count > 1 else "")
+        if self.as_text:
+            return f"Text, at most {self.count - 1} bytes"
+        if self.count > 1:
+            return f"Up to {self.count} comma-separated values"
+        return "No control limits"
+
+
+@dataclass(frozen=True)
+class WriteRequest:
+    """A confirmed write."""
+
+    pv: str
+    value: Any
+    text: str
+
+
+class WriteDialog(ModalScreen[WriteRequest | None]):
+    """Type (or pick) a value, Enter to check and confirm, Esc to cancel."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="write-cancel")]
+
+    def __init__(self, target: WriteTarget) -> None:
+        super().__init__()
+        self.target = target
+
+    def compose(self) -> ComposeResult:
+        t = self.target
+        with Vertical(classes="dialog", id="write-dialog"):
+            yield Static(f"Write {t.name}", classes="dialog-title")
+            kind = f"{t.type_name}[{t.count}]" if t.count > 1 else t.type_name
+            yield Static(f"Current: {t.current}  ({kind})", id="write-current")
+            yield Static(t.describe_limits(), id="write-limits")
+            if not t.writable:
+                yield Static(
+                    f"No write access: the server grants read only on {t.name}. "
+                    "Nothing will be sent.",
+                    id="write-refused",
+                    classes="dialog-error",
+                )
+                yield Static("Esc: close", classes="dialog-hint")
+                return
+            if t.is_enum:
+                yield OptionList(*t.enum_strings, id="write-choices")
+            else:
+                placeholder = "comma-separated values" if t.count > 1 and not t.as_text else ""
+                yield Input(placeholder=placeholder, id="write-input")
+            yield Static("", id="write-error", classes="dialog-error")
+            yield Static("Enter: check, then confirm · Esc: cancel", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        if not self.target.writable:
+            return
+        if self.target.is_enum:
+            choices = self.query_one(OptionList)
+            if self.target.current in self.target.enum_strings:
+                choices.highlighted = self.target.enum_strings.index(self.target.current)
+            choices.focus()
+        else:
+            field_ = self.query_one(Input)
+            field_.cursor_blink = getattr(self.app, "cursor_blink", True)
+            field_.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.arm(event.value)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.arm(self.target.enum_strings[event.option_index])
+
+    def arm(self, text: str) -> None:
+        """Check ``text``; if it is a value for this PV, ask for confirmation."""
+        t = self.target
+        error = self.query_one("#write-error", Static)
+        try:
+            value = parse_value(text, t.type_name, t.count, t.enum_strings, as_text=t.as_text)
+        except ValueError as exc:
+            error.update(f"Not written: {exc}")
+            return
+        error.update("")
+        warning = limit_warning(value, t.limits) or ""
+        shown = text.strip() if not t.as_text else text
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(WriteRequest(t.name, value, shown))
+
+        self.app.push_screen(
+            ConfirmDialog(f"Write {shown!r} to {t.name}?", warning, yes="Write"), confirmed
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,153 @@
+"""The CA side of the console: one ``Blocker`` for every monitor, reads and writes.
+
+:class:`CAFeed` runs in thread workers of the app (see :mod:`catui.app`); it never
+touches Textual.  Monitor updates and connection changes go to the
+:class:`~catui.messages.Mailbox`; control metadata is read (one ``read(...,
+data_type='control')`` a PV, in its own worker) whenever a PV connects.
+:class:`Feed` is what the app needs of a feed; :mod:`catui.dev.fake_feed` has a
+fixed one for snapshots.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from catui.messages import ConnectionEvent, Mailbox
+from catui.model import ControlInfo
+from protocol.sync.client import Blocker, Subscription, read, subscribe, write
+from protocol.sync.subscription import ConnectionState
+
+__all__ = ["CAFeed", "Feed"]
+
+logger = logging.getLogger("catui.feed")
+
+#: Tries at reading a PV's control metadata after it connects.
+_CONTROL_ATTEMPTS = 3
+
+
+class Feed(Protocol):
+    """What the console needs of a data source."""
+
+    def attach(self, mailbox: Mailbox) -> None:
+        """Where to put updates; called once, before anything else."""
+
+    def add(self, names: Iterable[str]) -> None:
+        """Start monitoring ``names`` (thread-safe)."""
+
+    def remove(self, names: Iterable[str]) -> None:
+        """Stop monitoring ``names`` (thread-safe)."""
+
+    def run_monitor(self) -> None:
+        """Feed the mailbox until :meth:`stop` (runs in a worker thread)."""
+
+    def run_control_reader(self) -> None:
+        """Read control metadata of PVs as they connect, until :meth:`stop`."""
+
+    def write(self, name: str, value: Any, timeout: float) -> Any:
+        """Write with notify and wait for completion; return the response."""
+
+    def stop(self) -> None:
+        """End both ``run_*`` loops (thread-safe, idempotent)."""
+
+
+class CAFeed:
+    """Monitors through one long-lived :class:`~protocol.sync.client.Blocker`.
+
+    Parameters
+    ----------
+    control_timeout : float
+        Seconds for each control-metadata read.
+    """
+
+    def __init__(self, control_timeout: float = 2.0) -> None:
+        self.control_timeout = control_timeout
+        self._mailbox: Mailbox | None = None
+        self._blocker = Blocker(keep_searching=True, reconnect=True, repeater=False)
+        self._subs: dict[str, Subscription] = {}
+        self._lock = threading.Lock()
+        self._controls: queue.Queue[tuple[str, int] | None] = queue.Queue()
+        self._stopped = threading.Event()
+        # The subscription holds its callbacks weakly; these bound methods live
+        # as long as this feed, which the app keeps.
+        self._update_cb = self._on_update
+        self._connection_cb = self._on_connection
+
+    def attach(self, mailbox: Mailbox) -> None:
+        self._mailbox = mailbox
+
+    def add(self, names: Iterable[str]) -> None:
+        new = []
+        with self._lock:
+            for name in names:
+                if name in self._subs:
+                    continue
+                sub = subscribe(name)
+                sub.add_callback(self._update_cb)
+                sub.add_connection_callback(self._connection_cb)
+                self._subs[name] = sub
+                new.append(sub)
+        if new:
+            self._blocker.add(*new)
+
+    def remove(self, names: Iterable[str]) -> None:
+        with self._lock:
+            gone = [self._subs.pop(name) for name in names if name in self._subs]
+        if gone:
+            self._blocker.remove(*gone)
+
+    def run_monitor(self) -> None:
+        if not self._stopped.is_set():
+            self._blocker.run()
+
+    def run_control_reader(self) -> None:
+        while not self._stopped.is_set():
+            item = self._controls.get()
+            if item is None:
+                break
+            name, attempt = item
+            with self._lock:
+                wanted = name in self._subs
+            if not wanted:
+                continue
+            try:
+                response = read(
+                    name, data_type="control", timeout=self.control_timeout, repeater=False
+                )
+            except Exception as exc:  # gone again, or slow
+                logger.info("control metadata of %r: %s", name, exc)
+                if attempt < _CONTROL_ATTEMPTS:
+                    self._controls.put((name, attempt + 1))
+                elif self._mailbox is not None:
+                    self._mailbox.put_control(name, ControlInfo())  # no longer "reading…"
+                continue
+            if self._mailbox is not None:
+                self._mailbox.put_control(name, ControlInfo.from_metadata(response.metadata))
+
+    def write(self, name: str, value: Any, timeout: float) -> Any:
+        return write(name, value, notify=True, timeout=timeout, repeater=False)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._blocker.interrupt()
+        self._controls.put(None)
+
+    # -- callbacks, in the monitor thread ------------------------------------
+    def _on_update(self, sub: Subscription, response: Any) -> None:
+        if self._mailbox is not None:
+            self._mailbox.put_update(sub.pv_name, response)
+
+    def _on_connection(
+        self, sub: Subscription, state: ConnectionState, address: tuple[str, int] | None
+    ) -> None:
+        if self._mailbox is None:
+            return
+        event = ConnectionEvent(
+            state.value, address, sub.native_data_type, sub.native_data_count, sub.access_rights
+        )
+        self._mailbox.put_connection(sub.pv_name, event)
+        if state is ConnectionState.CONNECTED:
+            self._controls.put((sub.pv_name, 1))

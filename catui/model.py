@@ -1,0 +1,378 @@
+"""Per-PV state of the console and how it is shown: pure Python, no Textual, no sockets.
+
+The monitor worker hands raw updates (``EventAddResponse``) to the UI through the
+mailbox of :mod:`catui.messages`; the UI folds them into a :class:`PVState` with
+:meth:`PVState.apply_update` and formats the row with the ``format_*`` functions.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from protocol.alarms import AlarmSeverity, AlarmStatus
+from protocol.channel_types import ChannelType, native_type
+from protocol.values import STRING_ENCODING
+
+__all__ = [
+    "HISTORY_LENGTH",
+    "SORTS",
+    "ControlInfo",
+    "PVState",
+    "Watchlist",
+    "array_stats",
+    "format_number",
+    "format_timestamp",
+    "format_value",
+    "native_type_name",
+    "severity_text",
+    "status_text",
+]
+
+#: How many recent values a PV keeps for its sparkline.
+HISTORY_LENGTH = 120
+
+SEARCHING = "searching"
+CONNECTED = "connected"
+DISCONNECTED = "disconnected"
+
+_TYPE_NAMES = {
+    ChannelType.STRING: "STRING",
+    ChannelType.INT: "SHORT",
+    ChannelType.FLOAT: "FLOAT",
+    ChannelType.ENUM: "ENUM",
+    ChannelType.CHAR: "CHAR",
+    ChannelType.LONG: "LONG",
+    ChannelType.DOUBLE: "DOUBLE",
+}
+
+_SEVERITY_TEXT = {
+    AlarmSeverity.NO_ALARM: "",
+    AlarmSeverity.MINOR_ALARM: "MINOR",
+    AlarmSeverity.MAJOR_ALARM: "MAJOR",
+    AlarmSeverity.INVALID_ALARM: "INVALID",
+}
+
+LIMIT_NAMES = ("display", "alarm", "warning", "control")
+
+
+def native_type_name(data_type: Any) -> str:
+    """EPICS's name of a native type (``SHORT`` for CA's ``INT``); ``?`` if unknown."""
+    if data_type is None:
+        return "?"
+    try:
+        return _TYPE_NAMES[native_type(int(data_type))]
+    except (KeyError, ValueError):
+        return "?"
+
+
+def severity_text(severity: int | None) -> str:
+    """``MINOR``, ``MAJOR``, ``INVALID`` or ``""`` (no alarm, or not known yet)."""
+    if severity is None:
+        return ""
+    try:
+        return _SEVERITY_TEXT[AlarmSeverity(severity)]
+    except ValueError:
+        return f"SEV{severity}"
+
+
+def status_text(status: int | None) -> str:
+    """Alarm status name (``HIHI``, ``COMM``…); ``""`` for no alarm."""
+    if not status:
+        return ""
+    try:
+        return AlarmStatus(status).name
+    except ValueError:
+        return f"STAT{status}"
+
+
+@dataclass(frozen=True)
+class ControlInfo:
+    """What ``read(pv, data_type='control')`` tells about a PV, decoded.
+
+    ``limits`` maps ``display``, ``alarm``, ``warning`` and ``control`` to a
+    ``(low, high)`` pair, or leaves the name out when the server has none.
+    """
+
+    units: str = ""
+    precision: int | None = None
+    enum_strings: tuple[str, ...] = ()
+    limits: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    @classmethod
+    def from_metadata(cls, metadata: Any) -> ControlInfo:
+        """Decode a ``DBR_CTRL_*`` (or any) metadata structure; missing fields stay empty."""
+        if metadata is None:
+            return cls()
+        raw_units = getattr(metadata, "units", b"")
+        units = raw_units.decode(STRING_ENCODING) if isinstance(raw_units, bytes) else ""
+        precision = getattr(metadata, "precision", None)
+        strings = tuple(
+            s.decode(STRING_ENCODING) if isinstance(s, bytes) else str(s)
+            for s in getattr(metadata, "enum_strings", ())
+        )
+        pairs = {
+            "display": ("lower_disp_limit", "upper_disp_limit"),
+            "alarm": ("lower_alarm_limit", "upper_alarm_limit"),
+            "warning": ("lower_warning_limit", "upper_warning_limit"),
+            "control": ("lower_ctrl_limit", "upper_ctrl_limit"),
+        }
+        limits: dict[str, tuple[float, float]] = {}
+        for kind, (low_name, high_name) in pairs.items():
+            low = getattr(metadata, low_name, None)
+            high = getattr(metadata, high_name, None)
+            if low is None or high is None:
+                continue
+            low, high = float(low), float(high)
+            if math.isnan(low) or math.isnan(high) or low == high == 0.0:
+                continue  # EPICS's way of saying "no limits"
+            limits[kind] = (low, high)
+        return cls(
+            units=units,
+            precision=None if precision is None else int(precision),
+            enum_strings=strings,
+            limits=limits,
+        )
+
+
+def decode_data(data: Any, data_type: Any) -> Any:
+    """Values of a response as Python: ``list[str]`` for strings, a numpy array otherwise."""
+    if isinstance(data, list):
+        return [
+            item.decode(STRING_ENCODING, "replace") if isinstance(item, bytes) else str(item)
+            for item in data
+        ]
+    return np.array(data)  # a copy: the response's buffer is not ours to keep
+
+
+@dataclass
+class PVState:
+    """Everything the console knows about one PV."""
+
+    name: str
+    connection: str = SEARCHING
+    value: Any = None  # list[str] or numpy array, see decode_data
+    native_type: Any = None
+    count: int | None = None
+    address: tuple[str, int] | None = None
+    access: Any = None
+    severity: int | None = None
+    status: int | None = None
+    timestamp: float | None = None
+    control: ControlInfo | None = None
+    updates: int = 0
+    history: deque[float] = field(default_factory=lambda: deque(maxlen=HISTORY_LENGTH))
+
+    # -- folding in what the worker saw ---------------------------------------
+    def apply_update(self, response: Any) -> None:
+        """Take the value, alarm and timestamp of a subscription update."""
+        self.value = decode_data(response.data, response.data_type)
+        metadata = response.metadata
+        if metadata is not None:
+            self.severity = int(getattr(metadata, "severity", 0))
+            self.status = int(getattr(metadata, "status", 0))
+            stamp = getattr(metadata, "timestamp", None)
+            self.timestamp = None if stamp is None else float(stamp)
+        self.updates += 1
+        scalar = self.scalar()
+        if isinstance(scalar, (int, float)) and math.isfinite(scalar):
+            self.history.append(float(scalar))
+
+    def apply_connection(
+        self,
+        state: str,
+        address: tuple[str, int] | None,
+        native: Any,
+        count: int | None,
+        access: Any,
+    ) -> None:
+        """A change of connection: ``searching``, ``connected`` or ``disconnected``."""
+        self.connection = state
+        if state == CONNECTED:
+            self.address = address
+            self.native_type, self.count, self.access = native, count, access
+
+    # -- questions the UI asks --------------------------------------------------
+    @property
+    def type_name(self) -> str:
+        return native_type_name(self.native_type)
+
+    @property
+    def is_array(self) -> bool:
+        return (self.count or 1) > 1 and not self.is_text
+
+    @property
+    def is_text(self) -> bool:
+        """A CHAR array holding text (a long string) is shown and written as text."""
+        if self.type_name != "CHAR" or (self.count or 1) <= 1:
+            return False
+        return isinstance(self.value, np.ndarray) and _looks_like_text(self.value)
+
+    @property
+    def writable(self) -> bool:
+        return self.access is not None and bool(int(self.access) & 2)
+
+    def scalar(self) -> Any:
+        """The first value as a Python number or string, or None."""
+        value = self.value
+        if value is None or len(value) == 0:
+            return None
+        first = value[0]
+        return first.item() if isinstance(first, np.generic) else first
+
+    def text(self) -> str:
+        """The value of a CHAR array as text, up to its first NUL."""
+        raw = bytes(np.asarray(self.value, dtype=np.uint8)).split(b"\0", 1)[0]
+        return raw.decode("utf-8", "replace")
+
+
+def _looks_like_text(values: np.ndarray) -> bool:
+    raw = bytes(np.asarray(values, dtype=np.uint8)).split(b"\0", 1)[0]
+    return bool(raw) and all(32 <= b < 127 or b in (9, 10, 13) or b >= 160 for b in raw)
+
+
+def format_number(value: Any, precision: int | None) -> str:
+    """A number with the PV's precision (``PREC``); integers as integers."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    number = float(value)
+    if math.isnan(number) or math.isinf(number):
+        return str(number)
+    if precision is not None and 0 <= precision <= 17:
+        return f"{number:.{precision}f}"
+    return f"{number:.6g}"
+
+
+def format_value(state: PVState, max_items: int = 4, width: int = 32) -> str:
+    """The value cell: precision and units, enums as text, arrays ``[N] v1 v2 …``."""
+    value = state.value
+    if value is None:
+        return ""
+    control = state.control or ControlInfo()
+    if isinstance(value, list):  # strings, or an enum as its string
+        if state.is_array or len(value) > 1:
+            items = [repr(v) if v == "" else v for v in value[:max_items]]
+            return _clip(_array_text(len(value), items, len(value) > max_items), width)
+        return _clip(value[0] if value else "", width)
+    if state.is_text:
+        return _clip(state.text(), width)
+    if len(value) == 0:
+        return "[0]" if state.is_array else ""
+    units = f" {control.units}" if control.units else ""
+    if state.is_array or len(value) > 1:
+        items = [format_number(v.item(), control.precision) for v in value[:max_items]]
+        return _clip(_array_text(len(value), items, len(value) > max_items) + units, width)
+    scalar = state.scalar()
+    if state.type_name == "ENUM" and control.enum_strings:
+        index = int(scalar)
+        if 0 <= index < len(control.enum_strings):
+            return control.enum_strings[index]
+    return _clip(format_number(scalar, control.precision) + units, width)
+
+
+def _array_text(count: int, items: Sequence[str], more: bool) -> str:
+    return f"[{count}] " + " ".join(items) + (" …" if more else "")
+
+
+def _clip(text: str, width: int) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_timestamp(
+    timestamp: float | None, *, full: bool = False, tz: datetime.tzinfo | None = None
+) -> str:
+    """``HH:MM:SS.mmm`` (or the full date and nanosecond-free time with ``full``)."""
+    if timestamp is None:
+        return ""
+    when = datetime.datetime.fromtimestamp(timestamp, tz)
+    if full:
+        zone = when.strftime(" %Z") if tz is not None else ""
+        return when.strftime("%Y-%m-%d %H:%M:%S.%f") + zone
+    return when.strftime("%H:%M:%S.%f")[:-3]
+
+
+def array_stats(values: Any) -> tuple[float, float, float] | None:
+    """``(min, max, mean)`` of a numeric array, ignoring NaN; None when there is none."""
+    if not isinstance(values, np.ndarray) or values.size == 0:
+        return None
+    finite = values[np.isfinite(values)] if values.dtype.kind == "f" else values
+    if finite.size == 0:
+        return None
+    return float(finite.min()), float(finite.max()), float(finite.mean())
+
+
+SORTS = ("list", "name", "severity")
+
+
+class Watchlist:
+    """The PVs watched, in list order, with the filter and sort the screen shows them by."""
+
+    def __init__(self, names: Sequence[str] = ()) -> None:
+        self.states: dict[str, PVState] = {}
+        self.filter = ""
+        self.sort = "list"
+        for name in names:
+            self.add(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.states
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.states)
+
+    def add(self, name: str) -> bool:
+        """Add a PV (searching); False if it is already there."""
+        if name in self.states:
+            return False
+        self.states[name] = PVState(name)
+        return True
+
+    def remove(self, name: str) -> bool:
+        return self.states.pop(name, None) is not None
+
+    def next_sort(self) -> str:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        return self.sort
+
+    def matches(self, state: PVState) -> bool:
+        """Case-insensitive: a glob (``*``, ``?``) on the name, otherwise a substring."""
+        pattern = self.filter.strip().lower()
+        if not pattern:
+            return True
+        name = state.name.lower()
+        if any(c in pattern for c in "*?["):
+            return fnmatch.fnmatchcase(name, pattern)
+        return pattern in name
+
+    def visible(self) -> list[PVState]:
+        shown = [state for state in self.states.values() if self.matches(state)]
+        if self.sort == "name":
+            shown.sort(key=lambda s: s.name)
+        elif self.sort == "severity":
+            shown.sort(key=_severity_rank)
+        return shown
+
+    def connected_count(self) -> int:
+        return sum(state.connection == CONNECTED for state in self.states.values())
+
+
+def _severity_rank(state: PVState) -> tuple[int, str]:
+    """Worst first: INVALID, MAJOR, MINOR, then offline PVs, then the rest."""
+    if state.connection != CONNECTED:
+        return (1, state.name)
+    severity = state.severity or 0
+    return ((-severity if severity else 2), state.name)

@@ -1,0 +1,48 @@
+"""One line under the header: PV counts, sort, filter, pause, and the write in progress."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+__all__ = ["StatusBar"]
+
+
+class StatusBar(Static):
+    """Shows the watchlist's state and the last write; set its reactives from the UI thread."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; padding: 0 1; background: $panel; color: $text; }
+    StatusBar.-paused { background: $warning 40%; }
+    StatusBar.-writing { background: $accent 40%; }
+    StatusBar.-write-failed { background: $error 40%; }
+    """
+
+    counts: reactive[tuple[int, int, int]] = reactive((0, 0, 0))  # connected, shown, total
+    sort: reactive[str] = reactive("list")
+    filter: reactive[str] = reactive("")
+    paused: reactive[bool] = reactive(False)
+    write_text: reactive[str] = reactive("")
+    write_state: reactive[str] = reactive("")  # "", "writing", "ok", "failed"
+
+    def render(self) -> Text:
+        connected, shown, total = self.counts
+        parts = [f"{connected}/{total} connected"]
+        if shown != total:
+            parts.append(f"{shown} shown")
+        parts.append(f"sort: {self.sort}")
+        if self.filter:
+            parts.append(f"filter: {self.filter}")
+        if self.paused:
+            parts.append("PAUSED")
+        if self.write_text:
+            parts.append(self.write_text)
+        return Text(" · ".join(parts), no_wrap=True, overflow="ellipsis")
+
+    def watch_paused(self, paused: bool) -> None:
+        self.set_class(paused, "-paused")
+
+    def watch_write_state(self, state: str) -> None:
+        self.set_class(state == "writing", "-writing")
+        self.set_class(state == "failed", "-write-failed")

@@ -1,0 +1,193 @@
+"""The console's pure per-PV state and formatting (no Textual, no IOC)."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pytest
+
+from catui.dev.fake_feed import FakeMetadata, FakeResponse
+from catui.messages import ConnectionEvent, Mailbox
+from catui.model import (
+    ControlInfo,
+    PVState,
+    Watchlist,
+    array_stats,
+    format_number,
+    format_timestamp,
+    format_value,
+    native_type_name,
+    severity_text,
+    status_text,
+)
+from catui.write_outcome import describe_write
+from protocol.channel_types import ChannelType as T
+from protocol.dbr import DBR_CTRL_DOUBLE, DBR_CTRL_ENUM
+from protocol.errors import CATimeoutError, ChannelAccessDenied
+
+UTC = datetime.timezone.utc
+
+
+def state(native: T, value: object, count: int = 1, control: ControlInfo | None = None,
+          severity: int = 0, status: int = 0) -> PVState:  # fmt: skip
+    s = PVState("pv")
+    s.apply_connection("connected", ("127.0.0.1", 5064), native, count, 3)
+    if native in (T.STRING, T.ENUM):
+        items = value if isinstance(value, list) else [value]
+        data: object = [str(v).encode() for v in items]
+    else:
+        data = np.atleast_1d(np.asarray(value))
+    s.apply_update(FakeResponse(data, T.TIME_DOUBLE, FakeMetadata(status, severity, 0.0)))
+    s.control = control
+    return s
+
+
+def test_double_with_precision_and_units():
+    s = state(T.DOUBLE, 3.14159, control=ControlInfo("mm", 3))
+    assert format_value(s) == "3.142 mm"
+
+
+def test_double_without_precision_uses_general_format():
+    assert format_value(state(T.DOUBLE, 1234567.0)) == "1.23457e+06"
+
+
+def test_integers_stay_integers():
+    assert (
+        format_value(state(T.LONG, np.int32(42), control=ControlInfo("counts", 3))) == "42 counts"
+    )
+
+
+def test_enum_shows_its_string():
+    assert format_value(state(T.ENUM, "Run")) == "Run"
+
+
+def test_enum_as_index_uses_choices():
+    s = state(T.LONG, np.uint16(1), control=ControlInfo(enum_strings=("Off", "On")))
+    s.native_type = T.ENUM  # subscribed with force_int_enums: values are indices
+    assert format_value(s) == "On"
+
+
+def test_string_as_text():
+    assert format_value(state(T.STRING, "hello world")) == "hello world"
+
+
+def test_array_shows_count_and_first_values():
+    s = state(T.DOUBLE, [1.5, 2.5, 3.5, 4.5, 5.5], count=8, control=ControlInfo("V", 1))
+    assert format_value(s, max_items=3, width=60) == "[5] 1.5 2.5 3.5 … V"
+
+
+def test_string_array():
+    s = state(T.STRING, ["alpha", "beta"], count=4)
+    assert format_value(s) == "[2] alpha beta"
+
+
+def test_char_array_with_text_is_text():
+    s = state(T.CHAR, list(b"Hello CA\0"), count=64)
+    assert s.is_text and not s.is_array
+    assert format_value(s) == "Hello CA"
+
+
+def test_char_array_with_bytes_is_an_array():
+    s = state(T.CHAR, [1, 2, 200], count=3)
+    assert s.is_array
+    assert format_value(s) == "[3] 1 2 200"
+
+
+def test_long_values_are_clipped():
+    assert format_value(state(T.STRING, "x" * 50), width=10) == "x" * 9 + "…"
+
+
+def test_severity_and_status_text():
+    assert [severity_text(i) for i in range(4)] == ["", "MINOR", "MAJOR", "INVALID"]
+    assert severity_text(None) == ""
+    assert status_text(3) == "HIHI"
+    assert status_text(0) == ""
+
+
+def test_native_type_names():
+    assert native_type_name(T.INT) == "SHORT"
+    assert native_type_name(T.TIME_DOUBLE) == "DOUBLE"
+    assert native_type_name(None) == "?"
+
+
+def test_format_number_precision():
+    assert format_number(2.0, 0) == "2"
+    assert format_number(float("nan"), 2) == "nan"
+    assert format_number(np.int16(-7), 2) == "-7"
+
+
+def test_timestamp_formats():
+    ts = datetime.datetime(2026, 1, 15, 8, 30, 1, 250000, tzinfo=UTC).timestamp()
+    assert format_timestamp(ts, tz=UTC) == "08:30:01.250"
+    assert format_timestamp(ts, full=True, tz=UTC) == "2026-01-15 08:30:01.250000 UTC"
+    assert format_timestamp(None) == ""
+
+
+def test_history_keeps_recent_scalars():
+    s = state(T.DOUBLE, 1.0)
+    s.apply_update(FakeResponse(np.array([2.0]), T.TIME_DOUBLE, FakeMetadata()))
+    assert list(s.history) == [1.0, 2.0]
+
+
+def test_array_stats():
+    assert array_stats(np.array([1.0, np.nan, 3.0])) == (1.0, 3.0, 2.0)
+    assert array_stats(np.array([])) is None
+
+
+def test_control_info_from_ctrl_double():
+    md = DBR_CTRL_DOUBLE(precision=3, units=b"mm", upper_disp_limit=10.0, lower_disp_limit=-10.0,
+                         upper_ctrl_limit=5.0, lower_ctrl_limit=-5.0)  # fmt: skip
+    info = ControlInfo.from_metadata(md)
+    assert info.units == "mm" and info.precision == 3
+    assert info.limits == {"display": (-10.0, 10.0), "control": (-5.0, 5.0)}
+
+
+def test_control_info_from_ctrl_enum():
+    md = DBR_CTRL_ENUM()
+    md.enum_strings = ("Off", "On")
+    assert ControlInfo.from_metadata(md).enum_strings == ("Off", "On")
+
+
+def test_watchlist_filter_and_sort():
+    wl = Watchlist(["b:temp", "a:temp", "c:flow"])
+    assert [s.name for s in wl.visible()] == ["b:temp", "a:temp", "c:flow"]
+    wl.filter = "TEMP"
+    assert [s.name for s in wl.visible()] == ["b:temp", "a:temp"]
+    wl.filter = "*:f*"
+    assert [s.name for s in wl.visible()] == ["c:flow"]
+    wl.filter = ""
+    assert wl.next_sort() == "name"
+    assert [s.name for s in wl.visible()] == ["a:temp", "b:temp", "c:flow"]
+    wl.states["c:flow"].apply_connection("connected", None, T.DOUBLE, 1, 3)
+    wl.states["c:flow"].severity = 2
+    wl.states["a:temp"].apply_connection("connected", None, T.DOUBLE, 1, 3)
+    assert wl.next_sort() == "severity"
+    assert [s.name for s in wl.visible()] == ["c:flow", "b:temp", "a:temp"]
+    assert wl.next_sort() == "list"
+    assert not wl.add("a:temp") and wl.remove("a:temp") and "a:temp" not in wl
+
+
+def test_mailbox_keeps_only_the_newest_update():
+    box = Mailbox()
+    for i in range(50):
+        box.put_update("pv", i)
+    box.put_connection("pv", ConnectionEvent("disconnected"))
+    drained = box.drain()
+    assert drained.updates == {"pv": 49} and drained.dropped == 49
+    assert drained.connections["pv"].state == "disconnected"
+    assert not box.drain()
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (None, "completed"),
+        (ChannelAccessDenied("no"), "refused: no write access"),
+        (CATimeoutError("slow"), "timed out: no completion within 3 s"),
+    ],
+)
+def test_write_outcome_in_words(error, words):
+    ok, text = describe_write("pv", "5", object() if error is None else None, error, 3.0)
+    assert ok is (error is None)
+    assert words in text
