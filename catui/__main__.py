@@ -8,7 +8,7 @@ console (:func:`catui.app_main.run_console`: ``catui PV …``, ``-f FILE``, ``--
 from __future__ import annotations
 
 import argparse
-import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -40,8 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run a tool (``get``, ``put``, ``monitor``, ``info``) or the console; return the status."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in TOOLS:
-        tool = importlib.import_module(f"catui.cli.{args[0]}")
-        status: int = tool.main(args[1:])
+        name = f"catui.cli.{args[0]}"
+        __import__(name)  # not importlib.import_module: importlib is not loaded yet
+        status: int = sys.modules[name].main(args[1:])
         return status
     if args[:1] == ["--version"]:
         build_parser().parse_args(args)
@@ -50,5 +51,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_console(args)
 
 
+def run() -> None:
+    """The ``catui`` command: :func:`main` with the process's arguments, then exit.
+
+    After a command-line tool, the process ends without the interpreter's
+    teardown (freeing every module, class and object one by one takes ~4 ms, a
+    tenth of ``catui get``): exit handlers run and the standard streams are
+    flushed first, and it is done only when no other thread is running.
+    """
+    args = sys.argv[1:]
+    status = main(args)
+    if args and args[0] in TOOLS and not _other_threads():
+        _exit_now(status)
+    sys.exit(status)
+
+
+def _other_threads() -> bool:
+    """Whether a thread other than this one runs (normal exit would wait for it)."""
+    threading = sys.modules.get("threading")
+    return threading is not None and any(
+        thread is not threading.current_thread() and not thread.daemon and thread.is_alive()
+        for thread in threading.enumerate()
+    )
+
+
+def _exit_now(status: int) -> None:
+    """End the process now: what a normal exit does that matters, then ``os._exit``."""
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # no console (pythonw)
+            continue
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            status = 120  # as the interpreter does when a flush at exit fails
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -9,9 +9,11 @@ STSACK_STRING's metadata is 8 bytes followed by string values.
 from __future__ import annotations
 
 import ctypes
-import datetime
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    import datetime
 
 from .alarms import AlarmSeverity, AlarmStatus
 from .channel_types import MAX_ENUM_STATES, MAX_ENUM_STRING_SIZE, MAX_UNITS_SIZE, ChannelType
@@ -94,6 +96,8 @@ class TimeStamp(_Struct):
 
     def as_datetime(self) -> datetime.datetime:
         """The timestamp as a naive local ``datetime``, as caproto returns it."""
+        import datetime  # here, not at the top: ~1 ms of a command-line tool's start-up
+
         return datetime.datetime.fromtimestamp(self.timestamp)
 
     @classmethod

@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of ``catui info``."""
     parser = argparse.ArgumentParser(
         prog=PROG,
+        formatter_class=common.HelpFormatter,
         description="Describe Channel Access PVs as cainfo does (state, host, access, "
         "native type, element count), followed by their alarm state and control "
         "metadata (units, precision, limits, enum choices). Exit status is 1 if any "

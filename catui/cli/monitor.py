@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog=PROG,
+        formatter_class=common.HelpFormatter,
         description="Print a line for each update of Channel Access PVs, as camonitor "
         "does, until Ctrl+C (exit status 0) or --duration. PVs not found are reported "
         "as 'Not connected' and searched for until they appear; disconnections are "

@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of ``catui put``."""
     parser = argparse.ArgumentParser(
         prog=PROG,
+        formatter_class=common.HelpFormatter,
         description="Write a Channel Access PV and print its value before and after, as "
         "caput does. Several VALUE words are joined with spaces (put PV hello world "
         "writes 'hello world'); with -a they are an array: its count, then the elements.",

@@ -9,7 +9,6 @@ restarts, and take subscriptions added or removed from other threads.
 from __future__ import annotations
 
 import contextlib
-import logging
 import selectors
 import socket
 import threading
@@ -38,12 +37,13 @@ from ..errors import (
 )
 from .config import CAConfig, load_config, search_destinations
 from .connection import Connection
+from .lazylog import get_logger
 from .search import Searcher
 from .subscription import ConnectionState, Subscription
 
 __all__ = ["Blocker", "interrupt_all"]
 
-logger = logging.getLogger("protocol.sync.blocker")
+logger = get_logger("protocol.sync.blocker")
 
 _FIRST_RETRY = 0.05
 _MAX_RETRY = 5.0
@@ -75,6 +75,10 @@ class _PV:
         self.channel: ClientChannel | None = None
         self.next_search = 0.0
         self.interval = _FIRST_RETRY
+        # Delay before searching again after a failure; it doubles while the
+        # failures repeat (a server that finds the name but refuses the
+        # channel) and is cleared once the channel is created.
+        self.penalty = 0.0
 
 
 class Blocker:
@@ -219,7 +223,8 @@ class Blocker:
         elif what == "search":
             assert self.searcher is not None
             found = self.searcher.receive()
-            if found:
+            known = {address for address, _ in self._conns}
+            if any(server not in known for _, server in found):
                 self._reset_backoff()
             for name, server in found:
                 for pv in list(self._by_name.get(name, ())):
@@ -323,7 +328,8 @@ class Blocker:
             pv.interval = min(pv.interval * 2, cap)
 
     def _reset_backoff(self) -> None:
-        # A server just answered: it may have (re)started, so search the rest soon.
+        # A server we have no circuit to just answered: it may have (re)started,
+        # so search the rest soon.
         now = time.monotonic()
         for pv in self._searching:
             if pv.interval > _FIRST_RETRY:
@@ -364,7 +370,8 @@ class Blocker:
         pv.conn = None
         pv.channel = None
         pv.interval = _FIRST_RETRY
-        pv.next_search = time.monotonic()
+        pv.next_search = time.monotonic() + pv.penalty
+        pv.penalty = min(max(pv.penalty * 2, _FIRST_RETRY), _MAX_RETRY)
         if self.searcher is not None:
             self.searcher.forget(pv.name)
 
@@ -394,6 +401,7 @@ class Blocker:
         if isinstance(message, CreateChanResponse):
             pv = self._pv_for_channel(conn, message.cid)
             if pv is not None:
+                pv.penalty = 0.0
                 for sub in list(pv.subs):
                     self._subscribe(pv, sub)
         elif isinstance(message, AccessRightsResponse):

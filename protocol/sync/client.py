@@ -12,7 +12,7 @@ import contextlib
 import select
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..channel_types import ChannelType, DataTypeSpec
 from ..circuit import ClientChannel
@@ -40,11 +40,13 @@ from ..errors import (
     ErrorResponseReceived,
 )
 from ..values import STRING_ENCODING
-from .blocker import Blocker, interrupt_all
 from .config import CAConfig, load_config, search_destinations
 from .connection import Connection
 from .search import Searcher
-from .subscription import ConnectionState, Subscription
+
+if TYPE_CHECKING:
+    from .blocker import Blocker
+    from .subscription import ConnectionState, Subscription
 
 __all__ = [
     "Blocker",
@@ -60,6 +62,20 @@ __all__ = [
 
 _FIRST_RETRY = 0.05
 _MAX_RETRY = 1.0
+
+# Monitoring (Blocker, Subscription) loads on first use: read and write, and so
+# ``catui get`` and ``catui put``, never need it.
+_LAZY = {"Blocker": "blocker", "ConnectionState": "subscription", "Subscription": "subscription"}
+
+
+def __getattr__(name: str) -> Any:
+    """``Blocker``, ``ConnectionState``, ``Subscription``: imported on first use (PEP 562)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = __import__(f"protocol.sync.{_LAZY[name]}", fromlist=[name])
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
 
 
 def _check_priority(priority: int) -> None:
@@ -515,6 +531,8 @@ def subscribe(
     >>> token = sub.add_callback(f)
     >>> sub.block()
     """
+    from .subscription import Subscription
+
     return Subscription(pv_name, priority, data_type, data_count, low, high, to, mask)
 
 
@@ -556,6 +574,8 @@ def block(
     directly: ``b = Blocker(*subs, ...)``, ``b.run(duration)`` in one thread,
     ``b.add(sub)`` / ``b.remove(sub)`` / ``b.interrupt()`` from others.
     """
+    from .blocker import Blocker
+
     Blocker(
         *subscriptions,
         timeout=timeout,
@@ -572,4 +592,6 @@ def interrupt() -> None:
     Interrupts every ``block()`` running in this process; if none is running,
     the next one to start returns at once.
     """
+    from .blocker import interrupt_all
+
     interrupt_all()

@@ -18,13 +18,15 @@ is only used for the ioctls; elsewhere, or if that fails, the output of
 from __future__ import annotations
 
 import ctypes
-import ipaddress
-import logging
-import re
 import socket
-import subprocess
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
+
+from .lazylog import get_logger
+
+# ipaddress, re and subprocess are imported where used: the ioctl path that
+# every search on Linux takes needs none of them, and they (and dataclasses)
+# cost ~10 ms of a command-line tool's start-up with EPICS_CA_AUTO_ADDR_LIST=YES.
 
 __all__ = [
     "InterfaceAddress",
@@ -34,7 +36,7 @@ __all__ = [
     "parse_ip_addr",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # <linux/sockios.h> and <net/if.h>
 _SIOCGIFCONF = 0x8912
@@ -49,9 +51,8 @@ IFF_POINTOPOINT = 0x10
 _MAX_INTERFACES = 128  # EPICS reads at most 100
 
 
-@dataclass(frozen=True)
-class InterfaceAddress:
-    """One IPv4 address of a local interface.
+class InterfaceAddress(NamedTuple):
+    """One IPv4 address of a local interface (immutable, compared by value).
 
     Attributes
     ----------
@@ -101,6 +102,8 @@ def broadcast_address(ip: str, netmask: str) -> str:
     str
         ``ip`` with every host bit set, e.g. ``"192.168.1.255"``.
     """
+    import ipaddress
+
     return str(ipaddress.IPv4Interface(f"{ip}/{netmask}").network.broadcast_address)
 
 
@@ -217,7 +220,7 @@ def _ioctl_interfaces() -> list[InterfaceAddress]:
 
 # -- `ip` fallback -------------------------------------------------------------
 
-_IP_LINE = re.compile(
+_IP_LINE = (
     r"^\d+:\s+(?P<name>\S+)\s+inet\s+(?P<addr>[\d.]+)(?:/(?P<prefix>\d+))?"
     r"(?:\s+peer\s+(?P<peer>[\d.]+)(?:/\d+)?)?(?:\s+brd\s+(?P<brd>[\d.]+))?"
 )
@@ -239,9 +242,13 @@ def parse_ip_addr(text: str) -> list[InterfaceAddress]:
         loopback; a ``peer`` makes it point-to-point; a ``brd`` makes it
         broadcast-capable. Lines that do not parse are ignored.
     """
+    import ipaddress
+    import re
+
+    ip_line = re.compile(_IP_LINE)
     out: list[InterfaceAddress] = []
     for line in text.splitlines():
-        match = _IP_LINE.match(line.strip())
+        match = ip_line.match(line.strip())
         if match is None:
             continue
         address = match["addr"]
@@ -264,6 +271,8 @@ def parse_ip_addr(text: str) -> list[InterfaceAddress]:
 
 
 def _ip_command_interfaces() -> list[InterfaceAddress]:
+    import subprocess
+
     try:
         result = subprocess.run(
             ["ip", "-o", "-4", "addr", "show", "up"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import socket
 from collections.abc import Iterable
 
@@ -15,10 +14,11 @@ from ..commands import (
 )
 from ..decoder import StreamDecoder
 from ..errors import RemoteProtocolError
+from .lazylog import get_logger
 
 __all__ = ["NameServerSearch"]
 
-logger = logging.getLogger("protocol.sync.name_servers")
+logger = get_logger("protocol.sync.name_servers")
 
 
 class NameServerSearch:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import errno
 import ipaddress
-import logging
 import os
 import select
 import signal
@@ -40,6 +39,7 @@ from ..decoder import read_datagram
 from ..errors import RemoteProtocolError
 from ..header import HEADER_SIZE
 from .config import load_config
+from .lazylog import get_logger
 
 __all__ = [
     "VERIFY_PERIOD",
@@ -52,7 +52,7 @@ __all__ = [
     "udp_port_in_use",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 Address = tuple[str, int]
 
@@ -409,6 +409,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every registration")
     args = parser.parse_args(argv)
+    import logging  # the repeater's own process: configure logging
+
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s catui-repeater: %(message)s",

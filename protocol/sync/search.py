@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 from collections.abc import Iterable
@@ -11,11 +10,12 @@ from ..commands import SearchRequest, SearchResponse, VersionRequest
 from ..commands.base import SERVER
 from ..decoder import read_datagram
 from ..errors import RemoteProtocolError
+from .lazylog import get_logger
 from .name_servers import NameServerSearch
 
 __all__ = ["SearchResult", "Searcher"]
 
-logger = logging.getLogger("protocol.sync.search")
+logger = get_logger("protocol.sync.search")
 
 # libca's UDP send buffer: searches are packed into datagrams of at most this.
 MAX_DATAGRAM = 1024

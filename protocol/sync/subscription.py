@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import inspect
-import logging
 import threading
 import warnings
 import weakref
@@ -15,13 +14,14 @@ from ..alarms import SubscriptionType
 from ..channel_types import DataTypeSpec
 from ..commands import check_pv_name
 from ..errors import CAValueError
+from .lazylog import get_logger
 
 if TYPE_CHECKING:
     from .blocker import Blocker
 
 __all__ = ["ConnectionState", "Subscription"]
 
-logger = logging.getLogger("protocol.sync.subscription")
+logger = get_logger("protocol.sync.subscription")
 
 
 class ConnectionState(str, enum.Enum):

@@ -151,3 +151,26 @@ def test_missing_pv_keeps_searching_until_an_ioc_serves_it(
     assert runner.error is None
     assert recorder.values() == [3.5]
     assert recorder.states == [SEARCHING, CONNECTED]
+
+
+def test_a_channel_the_server_refuses_is_retried_with_back_off(ioc: EpicsBaseIoc) -> None:
+    """RSRV finds ``rec.TIME`` by name but refuses to create it: no search storm."""
+    refused = client.subscribe(ioc.prefix + "ao.TIME")
+    states: list[ConnectionState] = []
+
+    def on_state(sub: object, state: ConnectionState, address: object) -> None:
+        states.append(state)
+
+    refused.add_connection_callback(on_state)
+    good = Recorder()
+    tick = client.subscribe(ioc.prefix + "tick")
+    tick.add_callback(good)
+    blocker = Blocker(refused, tick, keep_searching=True, reconnect=True, repeater=False)
+    cpu = time.process_time()
+    blocker.run(2.0)
+    cpu = time.process_time() - cpu
+    # Back-off 0, 0.05, 0.1, 0.2, 0.4, 0.8 s...: a handful of attempts, not thousands.
+    assert 2 <= len(states) <= 20, len(states)
+    assert blocker.searcher is not None and blocker.searcher.datagrams_sent < 40
+    assert cpu < 0.5
+    assert len(good.responses) >= 5  # the healthy PV is not starved
