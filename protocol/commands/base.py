@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 from ..channel_types import ChannelType, native_type
 from ..dbr import DBR_TYPES, DbrMetadata, metadata_size
 from ..errors import CAValueError
 from ..header import EXTENDED_HEADER_SIZE, ExtendedMessageHeader, MessageHeader, pack_header
+from ..status import CAStatusCode, ensure_status
 from ..values import current_decoders, encode_values, value_count, value_decoders
 
 __all__ = [
@@ -144,6 +145,78 @@ def payload_string(payload: Any) -> str:
     return (raw if end < 0 else raw[:end]).decode("latin-1")
 
 
+class HeaderField:
+    """A header field, by its index in the decoded header, as a read-only attribute.
+
+    ``sid = HeaderField(4)`` reads parameter1; the subclasses convert the value.
+    """
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def convert(self, value: int) -> Any:
+        return value
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> HeaderField: ...
+    @overload
+    def __get__(self, obj: Message, owner: type | None = None) -> int: ...
+    def __get__(self, obj: Message | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return self.convert(obj._h[self.index])
+
+
+class DbrTypeField(HeaderField):
+    """A header field holding a DBR type, as a ``ChannelType``."""
+
+    __slots__ = ()
+
+    def convert(self, value: int) -> ChannelType:
+        return CHANNEL_TYPES[value]
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> HeaderField: ...
+    @overload
+    def __get__(self, obj: Message, owner: type | None = None) -> ChannelType: ...
+    def __get__(self, obj: Message | None, owner: type | None = None) -> Any:
+        return super().__get__(obj, owner)
+
+
+class StatusField(HeaderField):
+    """A header field holding an ECA status, as a ``CAStatusCode``."""
+
+    __slots__ = ()
+
+    def convert(self, value: int) -> CAStatusCode:
+        return ensure_status(value)
+
+    @overload  # type: ignore[override]
+    def __get__(self, obj: None, owner: type | None = None) -> HeaderField: ...
+    @overload
+    def __get__(self, obj: Message, owner: type | None = None) -> CAStatusCode: ...
+    def __get__(self, obj: Message | None, owner: type | None = None) -> Any:
+        return super().__get__(obj, owner)
+
+
+class AddressField(HeaderField):
+    """A header field holding an IPv4 address, as dotted text."""
+
+    __slots__ = ()
+
+    def convert(self, value: int) -> str:
+        return int_to_ip(value)
+
+    @overload  # type: ignore[override]
+    def __get__(self, obj: None, owner: type | None = None) -> HeaderField: ...
+    @overload
+    def __get__(self, obj: Message, owner: type | None = None) -> str: ...
+    def __get__(self, obj: Message | None, owner: type | None = None) -> Any:
+        return super().__get__(obj, owner)
+
+
 class Message:
     """One Channel Access message: a header and an optional payload.
 
@@ -212,9 +285,7 @@ class Message:
             return ExtendedMessageHeader.from_buffer_copy(raw)
         return MessageHeader.from_buffer_copy(raw)
 
-    @property
-    def payload_size(self) -> int:
-        return self._h[1]
+    payload_size = HeaderField(1)
 
     @property
     def buffers(self) -> tuple[Any, ...]:
@@ -286,13 +357,8 @@ class DataMessage(Message, register=False):
         meta = _metadata_bytes(metadata, dtype)
         self._init(dtype, data_count, parameter1, parameter2, pad8(meta + values))
 
-    @property
-    def data_type(self) -> ChannelType:
-        return CHANNEL_TYPES[self._h[2]]
-
-    @property
-    def data_count(self) -> int:
-        return self._h[3]
+    data_type = DbrTypeField(2)
+    data_count = HeaderField(3)
 
     @property
     def data(self) -> Any:

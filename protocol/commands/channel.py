@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import enum
 
-from ..channel_types import ChannelType
 from .base import (
-    CHANNEL_TYPES,
     CLIENT,
     SERVER,
+    DbrTypeField,
+    HeaderField,
     Message,
     check_data_type,
     check_u32,
@@ -61,13 +61,8 @@ class CreateChanRequest(Message):
     def name(self) -> str:
         return payload_string(self._payload)
 
-    @property
-    def cid(self) -> int:
-        return self._h[4]
-
-    @property
-    def version(self) -> int:
-        return self._h[5]
+    cid = HeaderField(4)
+    version = HeaderField(5)
 
 
 class CreateChanResponse(Message):
@@ -87,21 +82,10 @@ class CreateChanResponse(Message):
             check_u32("sid", sid),
         )
 
-    @property
-    def data_type(self) -> ChannelType:
-        return CHANNEL_TYPES[self._h[2]]
-
-    @property
-    def data_count(self) -> int:
-        return self._h[3]
-
-    @property
-    def cid(self) -> int:
-        return self._h[4]
-
-    @property
-    def sid(self) -> int:
-        return self._h[5]
+    data_type = DbrTypeField(2)
+    data_count = HeaderField(3)
+    cid = HeaderField(4)
+    sid = HeaderField(5)
 
 
 class _CidOnly(Message, register=False):
@@ -112,9 +96,7 @@ class _CidOnly(Message, register=False):
     def __init__(self, cid: int) -> None:
         self._init(0, 0, check_u32("cid", cid))
 
-    @property
-    def cid(self) -> int:
-        return self._h[4]
+    cid = HeaderField(4)
 
 
 class CreateChFailResponse(_CidOnly):
@@ -142,9 +124,7 @@ class AccessRightsResponse(Message):
     def __init__(self, cid: int, access_rights: int) -> None:
         self._init(0, 0, check_u32("cid", cid), check_u32("access_rights", int(access_rights)))
 
-    @property
-    def cid(self) -> int:
-        return self._h[4]
+    cid = HeaderField(4)
 
     @property
     def access_rights(self) -> AccessRights:
@@ -159,13 +139,8 @@ class _Clear(Message, register=False):
     def __init__(self, sid: int, cid: int) -> None:
         self._init(0, 0, check_u32("sid", sid), check_u32("cid", cid))
 
-    @property
-    def sid(self) -> int:
-        return self._h[4]
-
-    @property
-    def cid(self) -> int:
-        return self._h[5]
+    sid = HeaderField(4)
+    cid = HeaderField(5)
 
 
 class ClearChannelRequest(_Clear):

@@ -6,6 +6,7 @@ from ..errors import CAValueError
 from .base import (
     CLIENT,
     SERVER,
+    HeaderField,
     Message,
     check_u16,
     check_u32,
@@ -51,18 +52,14 @@ class VersionRequest(Message):
             raise CAValueError(f"priority must be 0..99, not {priority!r}")
         self._init(priority, check_u16("version", version), check_u32("sequence_id", sequence_id))
 
-    @property
-    def priority(self) -> int:
-        return self._h[2]
+    priority = HeaderField(2)
 
     @property
     def sequence_id(self) -> int:
         """The search sequence number (parameter1) of a UDP VERSION."""
         return self._h[4]
 
-    @property
-    def version(self) -> int:
-        return self._h[3]
+    version = HeaderField(3)
 
 
 class VersionResponse(Message):
@@ -76,9 +73,7 @@ class VersionResponse(Message):
     def __init__(self, version: int = DEFAULT_PROTOCOL_VERSION) -> None:
         self._init(0, check_u16("version", version))
 
-    @property
-    def version(self) -> int:
-        return self._h[3]
+    version = HeaderField(3)
 
     @property
     def sequence_id(self) -> int:

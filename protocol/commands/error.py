@@ -11,8 +11,16 @@ from ..header import (
     ExtendedMessageHeader,
     MessageHeader,
 )
-from ..status import CAStatusCode, ensure_eca_value, ensure_status
-from .base import SERVER, Message, check_u32, payload_string, string_payload
+from ..status import CAStatusCode, ensure_eca_value
+from .base import (
+    SERVER,
+    HeaderField,
+    Message,
+    StatusField,
+    check_u32,
+    payload_string,
+    string_payload,
+)
 
 __all__ = ["ErrorResponse"]
 
@@ -60,13 +68,8 @@ class ErrorResponse(Message):
             return ExtendedMessageHeader.from_buffer_copy(raw)
         return MessageHeader.from_buffer_copy(raw)
 
-    @property
-    def cid(self) -> int:
-        return self._h[4]
-
-    @property
-    def status(self) -> CAStatusCode:
-        return ensure_status(self._h[5])
+    cid = HeaderField(4)
+    status = StatusField(5)
 
     @property
     def error_message(self) -> str:

@@ -6,14 +6,15 @@ import struct
 from typing import Any
 
 from ..alarms import SubscriptionType
-from ..channel_types import ChannelType
-from ..status import CAStatusCode, ensure_eca_value, ensure_status
+from ..status import CAStatusCode, ensure_eca_value
 from .base import (
-    CHANNEL_TYPES,
     CLIENT,
     SERVER,
     DataMessage,
+    DbrTypeField,
+    HeaderField,
     Message,
+    StatusField,
     check_data_type,
     check_u16,
     check_u32,
@@ -62,21 +63,10 @@ class EventAddRequest(Message):
             payload,
         )
 
-    @property
-    def data_type(self) -> ChannelType:
-        return CHANNEL_TYPES[self._h[2]]
-
-    @property
-    def data_count(self) -> int:
-        return self._h[3]
-
-    @property
-    def sid(self) -> int:
-        return self._h[4]
-
-    @property
-    def subscriptionid(self) -> int:
-        return self._h[5]
+    data_type = DbrTypeField(2)
+    data_count = HeaderField(3)
+    sid = HeaderField(4)
+    subscriptionid = HeaderField(5)
 
     def _payload_fields(self) -> tuple[float, float, float, int]:
         fields: tuple[float, float, float, int] = _EVENT_ADD_PAYLOAD.unpack_from(self._payload)
@@ -126,13 +116,8 @@ class EventAddResponse(DataMessage):
             check_u32("subscriptionid", subscriptionid),
         )
 
-    @property
-    def status(self) -> CAStatusCode:
-        return ensure_status(self._h[4])
-
-    @property
-    def subscriptionid(self) -> int:
-        return self._h[5]
+    status = StatusField(4)
+    subscriptionid = HeaderField(5)
 
 
 class EventCancelRequest(Message):
@@ -152,21 +137,10 @@ class EventCancelRequest(Message):
             check_u32("subscriptionid", subscriptionid),
         )
 
-    @property
-    def data_type(self) -> ChannelType:
-        return CHANNEL_TYPES[self._h[2]]
-
-    @property
-    def data_count(self) -> int:
-        return self._h[3]
-
-    @property
-    def sid(self) -> int:
-        return self._h[4]
-
-    @property
-    def subscriptionid(self) -> int:
-        return self._h[5]
+    data_type = DbrTypeField(2)
+    data_count = HeaderField(3)
+    sid = HeaderField(4)
+    subscriptionid = HeaderField(5)
 
 
 class EventCancelResponse(Message, register=False):
@@ -198,18 +172,7 @@ class EventCancelResponse(Message, register=False):
         obj.sender_address = update.sender_address
         return obj
 
-    @property
-    def data_type(self) -> ChannelType:
-        return CHANNEL_TYPES[self._h[2]]
-
-    @property
-    def data_count(self) -> int:
-        return self._h[3]
-
-    @property
-    def sid(self) -> int:
-        return self._h[4]
-
-    @property
-    def subscriptionid(self) -> int:
-        return self._h[5]
+    data_type = DbrTypeField(2)
+    data_count = HeaderField(3)
+    sid = HeaderField(4)
+    subscriptionid = HeaderField(5)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..channel_types import ChannelType
-from ..status import CAStatusCode, ensure_eca_value, ensure_status
+from ..status import CAStatusCode, ensure_eca_value
 from .base import (
     CHANNEL_TYPES,
     CLIENT,
     SERVER,
     DataMessage,
+    DbrTypeField,
+    HeaderField,
     Message,
+    StatusField,
     check_data_type,
     check_u32,
 )
@@ -41,21 +44,10 @@ class _ReadRequest(Message, register=False):
             check_u32("ioid", ioid),
         )
 
-    @property
-    def data_type(self) -> ChannelType:
-        return CHANNEL_TYPES[self._h[2]]
-
-    @property
-    def data_count(self) -> int:
-        return self._h[3]
-
-    @property
-    def sid(self) -> int:
-        return self._h[4]
-
-    @property
-    def ioid(self) -> int:
-        return self._h[5]
+    data_type = DbrTypeField(2)
+    data_count = HeaderField(3)
+    sid = HeaderField(4)
+    ioid = HeaderField(5)
 
 
 class ReadRequest(_ReadRequest):
@@ -94,13 +86,8 @@ class ReadResponse(DataMessage):
             data, data_type, data_count, metadata, check_u32("sid", sid), check_u32("ioid", ioid)
         )
 
-    @property
-    def sid(self) -> int:
-        return self._h[4]
-
-    @property
-    def ioid(self) -> int:
-        return self._h[5]
+    sid = HeaderField(4)
+    ioid = HeaderField(5)
 
 
 class ReadNotifyResponse(DataMessage):
@@ -130,13 +117,8 @@ class ReadNotifyResponse(DataMessage):
             check_u32("ioid", ioid),
         )
 
-    @property
-    def status(self) -> CAStatusCode:
-        return ensure_status(self._h[4])
-
-    @property
-    def ioid(self) -> int:
-        return self._h[5]
+    status = StatusField(4)
+    ioid = HeaderField(5)
 
 
 class _WriteRequest(DataMessage, register=False):
@@ -158,13 +140,8 @@ class _WriteRequest(DataMessage, register=False):
             data, data_type, data_count, metadata, check_u32("sid", sid), check_u32("ioid", ioid)
         )
 
-    @property
-    def sid(self) -> int:
-        return self._h[4]
-
-    @property
-    def ioid(self) -> int:
-        return self._h[5]
+    sid = HeaderField(4)
+    ioid = HeaderField(5)
 
 
 class WriteRequest(_WriteRequest):
@@ -204,14 +181,6 @@ class WriteNotifyResponse(Message):
         # The IOC echoes an invalid type (e.g. 40) with ECA_BADTYPE: keep the int.
         return CHANNEL_TYPES[self._h[2]] if self._h[2] < 39 else self._h[2]
 
-    @property
-    def data_count(self) -> int:
-        return self._h[3]
-
-    @property
-    def status(self) -> CAStatusCode:
-        return ensure_status(self._h[4])
-
-    @property
-    def ioid(self) -> int:
-        return self._h[5]
+    data_count = HeaderField(3)
+    status = StatusField(4)
+    ioid = HeaderField(5)

@@ -8,10 +8,11 @@ from ..errors import CAValueError
 from .base import (
     CLIENT,
     SERVER,
+    AddressField,
+    HeaderField,
     Message,
     check_u16,
     check_u32,
-    int_to_ip,
     ip_to_int,
     payload_string,
     string_payload,
@@ -90,17 +91,9 @@ class SearchRequest(Message):
     def name(self) -> str:
         return payload_string(self._payload)
 
-    @property
-    def cid(self) -> int:
-        return self._h[4]
-
-    @property
-    def version(self) -> int:
-        return self._h[3]
-
-    @property
-    def reply(self) -> int:
-        return self._h[2]
+    cid = HeaderField(4)
+    version = HeaderField(3)
+    reply = HeaderField(2)
 
 
 class SearchResponse(Message):
@@ -126,17 +119,9 @@ class SearchResponse(Message):
         payload = b"" if version is None else _VERSION_PAYLOAD.pack(check_u16("version", version))
         self._init(check_u16("port", port), 0, ip_to_int(ip), check_u32("cid", cid), payload)
 
-    @property
-    def port(self) -> int:
-        return self._h[2]
-
-    @property
-    def ip(self) -> str:
-        return int_to_ip(self._h[4])
-
-    @property
-    def cid(self) -> int:
-        return self._h[5]
+    port = HeaderField(2)
+    ip = AddressField(4)
+    cid = HeaderField(5)
 
     @property
     def version(self) -> int | None:
@@ -158,13 +143,8 @@ class NotFoundResponse(Message):
         check_u32("cid", cid)
         self._init(check_u16("reply", reply), check_u16("version", version), cid, cid)
 
-    @property
-    def version(self) -> int:
-        return self._h[3]
-
-    @property
-    def cid(self) -> int:
-        return self._h[4]
+    version = HeaderField(3)
+    cid = HeaderField(4)
 
 
 class Beacon(Message):
@@ -183,21 +163,10 @@ class Beacon(Message):
             ip_to_int(address),
         )
 
-    @property
-    def version(self) -> int:
-        return self._h[2]
-
-    @property
-    def server_port(self) -> int:
-        return self._h[3]
-
-    @property
-    def beacon_id(self) -> int:
-        return self._h[4]
-
-    @property
-    def address(self) -> str:
-        return int_to_ip(self._h[5])
+    version = HeaderField(2)
+    server_port = HeaderField(3)
+    beacon_id = HeaderField(4)
+    address = AddressField(5)
 
 
 RsrvIsUpResponse = Beacon
@@ -214,9 +183,7 @@ class RepeaterRegisterRequest(Message):
     def __init__(self, client_address: str | int = "0.0.0.0") -> None:
         self._init(0, 0, 0, ip_to_int(client_address))
 
-    @property
-    def client_address(self) -> str:
-        return int_to_ip(self._h[5])
+    client_address = AddressField(5)
 
 
 class RepeaterConfirmResponse(Message):
@@ -230,6 +197,4 @@ class RepeaterConfirmResponse(Message):
     def __init__(self, repeater_address: str | int) -> None:
         self._init(0, 0, 0, ip_to_int(repeater_address))
 
-    @property
-    def repeater_address(self) -> str:
-        return int_to_ip(self._h[5])
+    repeater_address = AddressField(5)
