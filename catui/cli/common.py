@@ -21,10 +21,9 @@ __all__ = [
     "HelpFormatter",
     "UsageError",
     "add_timeout_option",
-    "each_in_parallel",
     "error_text",
     "guard",
-    "open_channel",
+    "open_channels",
     "prepare",
     "report_failure",
     "resolve_timeout",
@@ -77,38 +76,6 @@ def guard(
     except BrokenPipeError:
         silence_stdout()
         return 1
-
-
-def each_in_parallel(
-    work: Callable[[str], Any], names: Sequence[str], max_threads: int = 32
-) -> Iterator[tuple[str, Any, Exception | None]]:
-    """Run ``work(name)`` for every name at once; yield (name, result, error) in order.
-
-    Slow or missing PVs do not hold up the others, and Ctrl+C is not held up
-    by them either: the pool is never waited for.
-    """
-    if len(names) == 1:
-        # One PV (the usual ``catui get PV``): no thread to wait for, and no
-        # thread pool to import and start (~2 ms of a short-lived process).
-        try:
-            result = work(names[0])
-        except Exception as exc:
-            yield names[0], None, exc
-        else:
-            yield names[0], result, None
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(max(1, min(len(names), max_threads)))
-    try:
-        futures = [pool.submit(work, name) for name in names]
-        for name, future in zip(names, futures, strict=True):
-            try:
-                yield name, future.result(), None
-            except Exception as exc:
-                yield name, None, exc
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def silence_stdout() -> None:
@@ -227,17 +194,15 @@ class Channel:
     """
 
     # A plain class: dataclasses imports inspect, ~5 ms of a ~30 ms start-up.
-    __slots__ = ("channel", "conn", "deadline", "name")
+    __slots__ = ("channel", "name")
 
-    def __init__(self, name: str, conn: Any, channel: Any, deadline: float) -> None:
+    def __init__(self, name: str, channel: Any) -> None:
         self.name = name
-        self.conn = conn
-        self.channel = channel
-        self.deadline = deadline
+        self.channel = channel  # a protocol.sync.channels.Channel
 
     @property
     def host(self) -> str:
-        host, port = self.conn.circuit.address
+        host, port = self.channel.server_address
         return f"{host}:{port}"
 
     @property
@@ -246,7 +211,7 @@ class Channel:
 
     @property
     def native_count(self) -> int:
-        return int(self.channel.native_data_count or 0)
+        return int(self.channel.native_data_count)
 
     @property
     def access(self) -> Any:
@@ -261,25 +226,26 @@ class Channel:
         force_int_enums: bool = False,
     ) -> Any:
         """One read on this channel (same rules as ``protocol.sync.client.read``)."""
-        from protocol.sync.client import _read
-
-        return _read(
-            self.conn, self.channel, self.deadline, data_type, data_count, notify, force_int_enums
+        return self.channel.read(
+            data_type=data_type,
+            data_count=data_count,
+            notify=notify,
+            force_int_enums=force_int_enums,
         )
 
 
 @contextlib.contextmanager
-def open_channel(name: str, timeout: float) -> Iterator[Channel]:
-    """Search for, connect to and create ``name`` within ``timeout``; close after.
+def open_channels(
+    names: Sequence[str], timeout: float
+) -> Iterator[dict[str, Channel | Exception]]:
+    """Open every PV at once (one search, one circuit per server); close after.
 
-    Uses the sync client's own connection steps, so that a tool can learn the
-    native type, element count, host and access rights (as cainfo shows) and
-    read more than once on one circuit.
+    Yields name -> Channel, or the exception that names why that PV failed.
     """
-    from protocol.sync.client import _close, _open
+    from protocol.sync.channels import open_channels as open_all
 
-    conn, channel, deadline = _open(name, timeout, 0, False)
-    try:
-        yield Channel(name, conn, channel, deadline)
-    finally:
-        _close(conn, channel)
+    with open_all(names, timeout=timeout, repeater=False) as opened:
+        result: dict[str, Channel | Exception] = {}
+        for name in names:
+            result[name] = Channel(name, opened[name]) if name in opened else opened.failures[name]
+        yield result

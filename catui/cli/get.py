@@ -129,26 +129,25 @@ class Reading:
         self.control = control
 
 
-def _fetch(name: str, args: argparse.Namespace, timeout: float) -> Reading:
+def _fetch(channel: common.Channel, args: argparse.Namespace) -> Reading:
     """Read one PV as the options ask."""
     style = args.style
-    with common.open_channel(name, timeout) as channel:
-        native = channel.native_type
-        count: int | None = args.count
-        if count is not None:
-            count = min(count, channel.native_count or count)
-        if not args.callback:
-            # caget without -c: ca_array_get of the whole native count.
-            count = count or channel.native_count or None
-        want_time = style in ("all", "json")
-        data_type = _request(args, native, want_time=want_time)
-        # -c: a read with notify, as ca_array_get_callback; else a plain read.
-        notify = args.callback or count is None
-        reply = channel.read(data_type, count, notify=notify, force_int_enums=True)
-        reading = Reading(native, channel.native_count, reply)
-        if style == "json" and args.data_type is None:
-            reading.control = channel.read("control", 1, notify=True, force_int_enums=True)
-        return reading
+    native = channel.native_type
+    count: int | None = args.count
+    if count is not None:
+        count = min(count, channel.native_count or count)
+    if not args.callback:
+        # caget without -c: ca_array_get of the whole native count.
+        count = count or channel.native_count or None
+    want_time = style in ("all", "json")
+    data_type = _request(args, native, want_time=want_time)
+    # -c: a read with notify, as ca_array_get_callback; else a plain read.
+    notify = args.callback or count is None
+    reply = channel.read(data_type, count, notify=notify, force_int_enums=True)
+    reading = Reading(native, channel.native_count, reply)
+    if style == "json" and args.data_type is None:
+        reading.control = channel.read("control", 1, notify=True, force_int_enums=True)
+    return reading
 
 
 def _text(name: str, args: argparse.Namespace, reading: Reading) -> str:
@@ -220,15 +219,20 @@ def _main(argv: Sequence[str] | None) -> int:
     common.prepare()
     names: list[str] = list(args.pvs)
     failed = False
-    for name, reading, error in common.each_in_parallel(
-        lambda name: _fetch(name, args, timeout), names
-    ):
-        if error is not None:
-            failed = True
-            common.report_failure(PROG, name, error)
-            continue
-        render = _json if args.style == "json" else _text
-        print(render(name, args, reading), flush=True)
+    render = _json if args.style == "json" else _text
+    # Every PV in one search, one circuit per server; the reads then follow in order.
+    with common.open_channels(names, timeout) as opened:
+        for name in names:
+            channel = opened[name]
+            try:
+                if isinstance(channel, Exception):
+                    raise channel
+                reading = _fetch(channel, args)
+            except Exception as exc:
+                failed = True
+                common.report_failure(PROG, name, exc)
+                continue
+            print(render(name, args, reading), flush=True)
     return 1 if failed else 0
 
 

@@ -27,26 +27,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def describe(name: str, timeout: float) -> str:
-    """The cainfo block for ``name``; raises if it cannot be reached."""
+def describe(name: str, channel: common.Channel) -> str:
+    """The cainfo block for ``name``."""
     from protocol.commands import AccessRights
 
-    with common.open_channel(name, timeout) as channel:
-        native = channel.native_type
-        lines = [
-            name,
-            "    State:            connected",
-            f"    Host:             {channel.host}",
-            f"    Access:           {fm.access_text(channel.access)}",
-            f"    Native data type: {fm.dbf_name(native)}",
-            f"    Request type:     {fm.dbr_name(native)}",
-            f"    Element count:    {channel.native_count}",
-        ]
-        if channel.access & AccessRights.READ:
-            reply = channel.read("control", 1, notify=True, force_int_enums=True)
-            lines.extend(
-                "    " + line for line in fm.detail_lines(reply.metadata, reply.data_type)
-            )
+    native = channel.native_type
+    lines = [
+        name,
+        "    State:            connected",
+        f"    Host:             {channel.host}",
+        f"    Access:           {fm.access_text(channel.access)}",
+        f"    Native data type: {fm.dbf_name(native)}",
+        f"    Request type:     {fm.dbr_name(native)}",
+        f"    Element count:    {channel.native_count}",
+    ]
+    if channel.access & AccessRights.READ:
+        reply = channel.read("control", 1, notify=True, force_int_enums=True)
+        lines.extend("    " + line for line in fm.detail_lines(reply.metadata, reply.data_type))
     return "\n".join(lines)
 
 
@@ -61,12 +58,18 @@ def _main(argv: Sequence[str] | None) -> int:
     common.prepare()
     names: list[str] = list(args.pvs)
     failed = False
-    for name, text, error in common.each_in_parallel(lambda name: describe(name, timeout), names):
-        if error is not None:
-            failed = True
-            common.report_failure(PROG, name, error)
-            continue
-        print(text, flush=True)
+    with common.open_channels(names, timeout) as opened:
+        for name in names:
+            channel = opened[name]
+            try:
+                if isinstance(channel, Exception):
+                    raise channel
+                text = describe(name, channel)
+            except Exception as exc:
+                failed = True
+                common.report_failure(PROG, name, exc)
+                continue
+            print(text, flush=True)
     return 1 if failed else 0
 
 

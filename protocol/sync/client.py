@@ -9,7 +9,6 @@ share or close each other's sockets.
 from __future__ import annotations
 
 import contextlib
-import select
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -46,26 +45,37 @@ from .search import Searcher
 
 if TYPE_CHECKING:
     from .blocker import Blocker
+    from .channels import Channel, ChannelSet, open_channel, open_channels
     from .subscription import ConnectionState, Subscription
 
 __all__ = [
     "Blocker",
+    "Channel",
+    "ChannelSet",
     "ConnectionState",
     "Subscription",
     "block",
     "interrupt",
+    "open_channel",
+    "open_channels",
     "read",
     "read_write_read",
     "subscribe",
     "write",
 ]
 
-_FIRST_RETRY = 0.05
-_MAX_RETRY = 1.0
 
 # Monitoring (Blocker, Subscription) loads on first use: read and write, and so
 # ``catui get`` and ``catui put``, never need it.
-_LAZY = {"Blocker": "blocker", "ConnectionState": "subscription", "Subscription": "subscription"}
+_LAZY = {
+    "Blocker": "blocker",
+    "ConnectionState": "subscription",
+    "Subscription": "subscription",
+    "Channel": "channels",
+    "ChannelSet": "channels",
+    "open_channel": "channels",
+    "open_channels": "channels",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -88,44 +98,84 @@ def _check_timeout(timeout: float) -> None:
         raise CAValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
 
 
-def _search(name: str, config: CAConfig, deadline: float, timeout: float) -> tuple[str, int]:
+def _searcher(config: CAConfig, deadline: float, what: str) -> Searcher:
     destinations = search_destinations(config)
     if not destinations and not config.name_servers:
         raise CAError(
-            f"cannot search for {name!r}: no search addresses "
+            f"cannot search for {what}: no search addresses "
             "(EPICS_CA_AUTO_ADDR_LIST=NO and EPICS_CA_ADDR_LIST is empty)"
         )
-    searcher = Searcher(destinations, config.name_servers, deadline - time.monotonic())
+    return Searcher(destinations, config.name_servers, deadline - time.monotonic())
+
+
+def _not_found(name: str, searcher: Searcher, timeout: float) -> CATimeoutError:
+    return CATimeoutError(
+        f"PV {name!r} not found: searched {searcher.describe()} for {timeout:g} s"
+    )
+
+
+def _search(name: str, config: CAConfig, deadline: float, timeout: float) -> tuple[str, int]:
+    searcher = _searcher(config, deadline, repr(name))
     try:
-        interval = _FIRST_RETRY
-        while True:
-            searcher.send([name])
-            retry_at = min(time.monotonic() + interval, deadline)
-            interval = min(interval * 2, _MAX_RETRY)
-            while True:
-                remaining = retry_at - time.monotonic()
-                if remaining > 0:
-                    select.select(searcher.sockets(), [], [], remaining)
-                for found_name, server in searcher.receive():
-                    if found_name == name:
-                        return server
-                if time.monotonic() >= retry_at:
-                    break
-            if time.monotonic() >= deadline:
-                where = ", ".join(f"{h}:{p}" for h, p in destinations)
-                if config.name_servers:
-                    servers = ", ".join(f"{h}:{p}" for h, p in config.name_servers)
-                    where = f"{where or 'no UDP addresses'} and name servers {servers}"
-                raise CATimeoutError(f"PV {name!r} not found: searched {where} for {timeout:g} s")
+        found = searcher.resolve([name], deadline)
+        if name not in found:
+            raise _not_found(name, searcher, timeout)
+        return found[name]
     finally:
         searcher.close()
 
 
-def _open(
-    pv_name: str, timeout: float, priority: int, repeater: bool
-) -> tuple[Connection, ClientChannel, float]:
-    """Search, connect and create the channel within ``timeout`` seconds."""
-    check_pv_name(pv_name)
+def _create(
+    conn: Connection, channels: Sequence[ClientChannel], deadline: float
+) -> dict[int, CAError]:
+    """Create ``channels`` on a new circuit: handshake and every CREATE_CHAN in one write.
+
+    Returns the failures by cid (the others are connected).
+    """
+    conn.send(*conn.handshake(), *(channel.create() for channel in channels))
+    return _await_created(conn, channels, deadline)
+
+
+def _await_created(
+    conn: Connection, channels: Sequence[ClientChannel], deadline: float
+) -> dict[int, CAError]:
+    """Wait for the server's answer to each channel's CREATE_CHAN; failures by cid."""
+    pending = {channel.cid: channel for channel in channels}
+    failures: dict[int, CAError] = {}
+    host, port = conn.circuit.address
+
+    def answers(msg: Message) -> bool:
+        if isinstance(msg, (CreateChanResponse, CreateChFailResponse)):
+            return msg.cid in pending
+        return isinstance(msg, ErrorResponse)
+
+    while pending:
+        names = ", ".join(repr(channel.name) for channel in pending.values())
+        try:
+            reply = conn.recv_until(answers, deadline, f"creating channel {names}")
+        except CATimeoutError as exc:
+            failures.update((cid, exc) for cid in pending)
+            break
+        assert isinstance(reply, (ErrorResponse, CreateChanResponse, CreateChFailResponse))
+        if isinstance(reply, ErrorResponse):
+            if reply.cid not in pending:
+                raise ErrorResponseReceived(
+                    f"creating {names}: {reply.status.name}: {reply.error_message}", reply
+                )
+            name = pending[reply.cid].name
+            failures[reply.cid] = ErrorResponseReceived(
+                f"creating PV {name!r}: {reply.status.name}: {reply.error_message}", reply
+            )
+        elif isinstance(reply, CreateChFailResponse):
+            name = pending[reply.cid].name
+            failures[reply.cid] = ErrorResponseReceived(
+                f"the server at {host}:{port} refused to create PV {name!r}", reply
+            )
+        pending.pop(reply.cid, None)
+    return failures
+
+
+def _prepare(timeout: float, priority: int, repeater: bool) -> tuple[CAConfig, float]:
     _check_priority(priority)
     _check_timeout(timeout)
     deadline = time.monotonic() + timeout
@@ -134,28 +184,22 @@ def _open(
         from .repeater import ensure_repeater
 
         ensure_repeater(config.repeater_port)
+    return config, deadline
+
+
+def _open(
+    pv_name: str, timeout: float, priority: int, repeater: bool
+) -> tuple[Connection, ClientChannel, float]:
+    """Search, connect and create the channel within ``timeout`` seconds."""
+    check_pv_name(pv_name)
+    config, deadline = _prepare(timeout, priority, repeater)
     server = _search(pv_name, config, deadline, timeout)
     conn = Connection(server, priority, config.max_array_bytes, deadline - time.monotonic())
     try:
         channel = conn.circuit.new_channel(pv_name)
-        # Handshake and CREATE_CHAN leave in one write.
-        conn.send(*conn.handshake(), channel.create())
-        cid = channel.cid
-
-        def created(msg: Message) -> bool:
-            return (
-                isinstance(msg, (CreateChanResponse, CreateChFailResponse)) and msg.cid == cid
-            ) or isinstance(msg, ErrorResponse)
-
-        reply = conn.recv_until(created, deadline, f"creating channel {pv_name!r}")
-        if isinstance(reply, CreateChFailResponse):
-            raise ErrorResponseReceived(
-                f"the server at {server[0]}:{server[1]} refused to create PV {pv_name!r}", reply
-            )
-        if isinstance(reply, ErrorResponse):
-            raise ErrorResponseReceived(
-                f"creating PV {pv_name!r}: {reply.status.name}: {reply.error_message}", reply
-            )
+        failure = _create(conn, [channel], deadline).get(channel.cid)
+        if failure is not None:
+            raise failure
     except BaseException:
         conn.close()
         raise
@@ -378,7 +422,15 @@ def _write(
     # A plain WRITE is answered only when it fails; the ECHO behind it tells
     # us the server has handled it, so a refusal is reported, not lost.
     conn.send(request, EchoRequest())
-    reply = conn.recv_until(lambda m: isinstance(m, (EchoResponse, ErrorResponse)), deadline, what)
+
+    def handled(msg: Message) -> bool:
+        if isinstance(msg, ServerDisconnResponse):
+            return msg.cid == channel.cid
+        return isinstance(msg, (EchoResponse, ErrorResponse))
+
+    reply = conn.recv_until(handled, deadline, what)
+    if isinstance(reply, ServerDisconnResponse):
+        raise DisconnectedError(f"{what}: the server dropped the channel")
     if isinstance(reply, ErrorResponse):
         raise ErrorResponseReceived(
             f"{what}: the server answered {reply.status.name} "

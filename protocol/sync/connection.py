@@ -179,9 +179,22 @@ class Connection:
             self._backlog.clear()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise CATimeoutError(f"{what}: no answer from {self._where()}")
+                # What already arrived still counts: one last look without waiting.
+                self.sock.settimeout(0.0)
+                self._backlog = self._recv_for(what)
+                if not any(done(message) for message in self._backlog):
+                    raise CATimeoutError(f"{what}: no answer from {self._where()}")
+                continue
             self.sock.settimeout(remaining)
-            self._backlog = self.recv_once()
+            self._backlog = self._recv_for(what)
+
+    def _recv_for(self, what: str) -> list[Message]:
+        """:meth:`recv_once`, its failures prefixed with ``what`` (which names the PV)."""
+        try:
+            return self.recv_once()
+        except (DisconnectedError, RemoteProtocolError) as exc:
+            exc.args = (f"{what}: {exc}", *exc.args[1:])
+            raise
 
     def close(self) -> None:
         if not self.closed:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import select
 import socket
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 from ..commands import SearchRequest, SearchResponse, VersionRequest
 from ..commands.base import SERVER
@@ -19,6 +21,8 @@ logger = get_logger("protocol.sync.search")
 
 # libca's UDP send buffer: searches are packed into datagrams of at most this.
 MAX_DATAGRAM = 1024
+_FIRST_RETRY = 0.05
+_MAX_RETRY = 1.0
 _VERSION = bytes(VersionRequest(0, 13))
 
 SearchResult = tuple[str, tuple[str, int]]
@@ -112,6 +116,55 @@ class Searcher:
                     # An unreachable destination must not stop the others.
                     logger.warning("search to %s:%s failed: %s", *destination, exc)
             self.datagrams_sent += 1
+
+    def resolve(
+        self,
+        names: Iterable[str],
+        deadline: float,
+        on_found: Callable[[str, tuple[str, int]], None] | None = None,
+    ) -> dict[str, tuple[str, int]]:
+        """Search for every name at once until all are found or ``deadline`` passes.
+
+        Retries go out after 0.05 s, doubling to 1 s: a name that a server has
+        not answered yet is asked for again, the ones found are not.
+        ``on_found(name, server)`` is called as each answer arrives, so a
+        caller can connect while the search for the others goes on.
+
+        Returns
+        -------
+        dict
+            name -> (host, port) for the names found (possibly not all).
+        """
+        wanted = dict.fromkeys(names)
+        found: dict[str, tuple[str, int]] = {}
+        interval = _FIRST_RETRY
+        while True:
+            self.send([name for name in wanted if name not in found])
+            retry_at = min(time.monotonic() + interval, deadline)
+            interval = min(interval * 2, _MAX_RETRY)
+            while True:
+                remaining = retry_at - time.monotonic()
+                if remaining > 0:
+                    select.select(self.sockets(), [], [], remaining)
+                for name, server in self.receive():
+                    if name in wanted:
+                        found[name] = server
+                        if on_found is not None:
+                            on_found(name, server)
+                if len(found) == len(wanted):
+                    return found
+                if time.monotonic() >= retry_at:
+                    break
+            if time.monotonic() >= deadline:
+                return found
+
+    def describe(self) -> str:
+        """Where the searches went, for error messages."""
+        where = ", ".join(f"{h}:{p}" for h, p in self.destinations)
+        servers = ", ".join("{}:{}".format(*server.address) for server in self.name_servers)
+        if servers:
+            return f"{where or 'no UDP addresses'} and name servers {servers}"
+        return where or "no addresses"
 
     def receive(self) -> list[SearchResult]:
         """Drain pending replies; return the newly found (name, (host, port))."""
