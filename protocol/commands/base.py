@@ -406,9 +406,15 @@ def _metadata_bytes(metadata: Any, data_type: ChannelType) -> bytes:
     if metadata is None:
         return bytes(size)
     cls = DBR_TYPES[data_type]
-    if isinstance(metadata, tuple):
-        metadata = cls(*metadata)
-    raw = bytes(metadata)
+    try:
+        if isinstance(metadata, tuple):
+            metadata = cls(*metadata)
+        raw = bytes(metadata)
+    except (TypeError, ValueError) as exc:
+        raise CAValueError(
+            f"metadata for {data_type.name} must be a {cls.__name__} or a tuple of its "
+            f"fields: {exc}"
+        ) from None
     if len(raw) != size:
         raise CAValueError(
             f"metadata for {data_type.name} must be {size} bytes ({cls.__name__}), "

@@ -77,7 +77,7 @@ class _PV:
         self.interval = _FIRST_RETRY
         # Delay before searching again after a failure; it doubles while the
         # failures repeat (a server that finds the name but refuses the
-        # channel) and is cleared once the channel is created.
+        # channel, or breaks the circuit) and is cleared by the first update.
         self.penalty = 0.0
 
 
@@ -389,6 +389,8 @@ class Blocker:
             if type(message) is EventAddResponse:
                 target = by_subid.get((conn, message._h[5]))
                 if target is not None:
+                    # Data flows: the circuit works, so a later loss may re-search at once.
+                    target[1].penalty = 0.0
                     target[0].process(message)
             else:
                 self._handle(conn, message)
@@ -401,7 +403,9 @@ class Blocker:
         if isinstance(message, CreateChanResponse):
             pv = self._pv_for_channel(conn, message.cid)
             if pv is not None:
-                pv.penalty = 0.0
+                # The penalty is cleared by the first update, not here: a server that
+                # creates the channel and then breaks the circuit must not be
+                # reconnected to in a tight loop.
                 for sub in list(pv.subs):
                     self._subscribe(pv, sub)
         elif isinstance(message, AccessRightsResponse):

@@ -96,6 +96,8 @@ def _check_priority(priority: int) -> None:
 def _check_timeout(timeout: float) -> None:
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0:
         raise CAValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    if timeout == float("inf"):  # a socket timeout cannot be infinite (OverflowError)
+        raise CAValueError("timeout must be finite, not inf")
 
 
 def _searcher(config: CAConfig, deadline: float, what: str) -> Searcher:
@@ -370,6 +372,12 @@ def _write_request(
     deadline: float,
 ) -> Message:
     """Infer the DBR type from the value and the channel, and build the request."""
+    if isinstance(data, (Sequence, bytes)) and not isinstance(data, str) and len(data) == 0:
+        raise CAValueError(f"nothing to write to {channel.name!r}: the value is empty")
+    if getattr(data, "ndim", 1) > 1:  # a numpy array would be flattened silently
+        raise CAValueError(
+            f"{channel.name!r} takes a scalar or a 1-D sequence, not a {data.ndim}-D array"
+        )
     native = channel.native_data_type
     if data_type is None:
         if native == ChannelType.ENUM and _stringy(data):
