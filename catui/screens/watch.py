@@ -6,6 +6,7 @@ Updates reach it only through the app's mailbox, drained by a timer at
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,17 @@ if TYPE_CHECKING:
     from catui.app import CatuiApp
 
 __all__ = ["WatchScreen"]
+
+
+def _freeze_startup_objects() -> None:
+    """Keep what exists once the console is up out of the garbage collector's scans.
+
+    Ten thousand updates a second make the collector run a full collection every second
+    or two; with Textual, the modules and the watchlist in it each took up to ~0.1 s,
+    stalling the UI (and keystrokes) that long.  Undone when the screen goes
+    (:meth:`WatchScreen.on_unmount`), so that nothing of it outlives the app.
+    """
+    gc.freeze()
 
 
 class WatchScreen(Screen[None]):
@@ -64,6 +76,7 @@ class WatchScreen(Screen[None]):
         self.updates_seen = 0
         self.updates_coalesced = 0
         self._writes: dict[str, int] = {}
+        self._connected: int | None = None  # connected PVs, as last counted
 
     @property
     def catui(self) -> CatuiApp:
@@ -82,6 +95,10 @@ class WatchScreen(Screen[None]):
         self.catui.feed.add(self.watchlist.names)
         self.set_interval(1.0 / self.refresh_hz, self.drain, name="drain")
         self.query_one(WatchTable).focus()
+        _freeze_startup_objects()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()
 
     # -- the mailbox ----------------------------------------------------------
     def drain(self) -> None:
@@ -96,22 +113,27 @@ class WatchScreen(Screen[None]):
 
     def apply(self, box: Drained) -> None:
         states = self.watchlist.states
+        updates, connections, controls = box.updates, box.connections, box.controls
         changed: list[PVState] = []
         resort = False
-        for name in box.names:
+        # Most ticks carry only updates: their names, without building box.names.
+        names = box.names if connections or controls else updates
+        for name in names:
             state = states.get(name)
             if state is None:
                 continue  # removed meanwhile
             before = (state.severity, state.connection)
-            event = box.connections.get(name)
+            event = connections.get(name)
             if event is not None:
                 state.apply_connection(
                     event.state, event.address, event.native_type, event.count, event.access
                 )
-            if name in box.updates:
-                state.apply_update(box.updates[name])
-            if name in box.controls:
-                state.control = box.controls[name]
+            response = updates.get(name)
+            if response is not None:
+                state.apply_update(response)
+            control = controls.get(name)
+            if control is not None:
+                state.control = control
             changed.append(state)
             resort = resort or before != (state.severity, state.connection)
         if not changed:
@@ -123,9 +145,9 @@ class WatchScreen(Screen[None]):
         else:
             table.refresh_states(changed)
         selected = table.selected_name
-        if any(state.name == selected for state in changed):
+        if selected is not None and selected in names and selected in states:
             self.show_detail()
-        self.update_status()
+        self.update_status(recount=bool(connections))
 
     # -- drawing --------------------------------------------------------------
     def show_rows(self) -> None:
@@ -138,10 +160,13 @@ class WatchScreen(Screen[None]):
         state = self.watchlist.states.get(name) if name else None
         self.query_one(DetailPane).show(state)
 
-    def update_status(self) -> None:
+    def update_status(self, recount: bool = True) -> None:
+        """Counts, sort, filter, pause; ``recount=False``: no connection changed since."""
         status = self.query_one(StatusBar)
+        if recount or self._connected is None:
+            self._connected = self.watchlist.connected_count()
         status.counts = (
-            self.watchlist.connected_count(),
+            self._connected,
             self.query_one(WatchTable).row_count,
             len(self.watchlist),
         )

@@ -95,6 +95,7 @@ class DetailPane(VerticalScroll, can_focus=False):
     def __init__(self, *, tz: datetime.tzinfo | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.tz = tz
+        self._shapes: dict[str | None, object] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("No PV selected", id="detail-title")
@@ -108,19 +109,35 @@ class DetailPane(VerticalScroll, can_focus=False):
         label = self.query_one("#detail-trend-label", Static)
         trend = self.query_one("#detail-trend", Sparkline)
         if state is None:
-            title.update("No PV selected")
-            facts.update("")
-            label.update("")
+            self._update(title, "No PV selected")
+            self._update(facts, "", shape=0)
+            self._update(label, "")
             trend.data = []
             return
-        title.update(detail_title(state))
-        facts.update(detail_table(state, self.tz))
+        self._update(title, detail_title(state))
+        grid = detail_table(state, self.tz)
+        self._update(facts, grid, shape=grid.row_count)
         if state.is_array and isinstance(state.value, np.ndarray) and state.value.size > 0:
-            label.update(f"Trace ({len(state.value)} points)")
+            self._update(label, f"Trace ({len(state.value)} points)", shape=1)
             trend.data = [float(v) for v in state.value]
         elif len(state.history) > 1:
-            label.update(f"Recent values ({len(state.history)})")
+            self._update(label, f"Recent values ({len(state.history)})", shape=1)
             trend.data = list(state.history)
         else:
-            label.update("")
+            self._update(label, "")
             trend.data = []
+
+    def _update(self, widget: Static, content: str | Text | Table, shape: object = None) -> None:
+        """``widget.update(content)``, with a layout only when its height may change.
+
+        ``shape`` stands for the height: one line a row of a table, one line a label;
+        None means the content itself (a title that may wrap).  A new value of the
+        selected PV ten times a second then repaints the pane without laying out the
+        screen again.
+        """
+        key = (content.plain if isinstance(content, Text) else content) if shape is None else shape
+        layout = self._shapes.get(widget.id) != key
+        if not layout and isinstance(content, (str, Text)) and content == widget.content:
+            return  # the same words: nothing to repaint
+        self._shapes[widget.id] = key
+        widget.update(content, layout=layout)

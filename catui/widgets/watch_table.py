@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from catui.model import (
     CONNECTED,
@@ -60,6 +64,13 @@ class WatchTable(DataTable[Text]):
         self.tz = tz
         self._width_key = 0
         self._states: list[PVState] = []
+        self._by_name: dict[str, PVState] = {}
+        #: Names of the rows whose cells are older than their state (drawn lazily).
+        self._stale: set[str] = set()
+        self._measuring = False
+        self._style_now: Style | None = None
+        #: (row key, column key) -> (cell, how it was drawn, its lines); see _render_cell.
+        self._cell_lines: dict[tuple[RowKey, ColumnKey], tuple[Text, tuple[Any, ...], Any]] = {}
 
     # -- what the screen calls ----------------------------------------------
     @property
@@ -74,24 +85,164 @@ class WatchTable(DataTable[Text]):
         """Show exactly ``states``, in order; the cursor stays on its PV if still shown."""
         selected = self.selected_name
         self._states = list(states)
-        self.clear(columns=not self.columns or self._width_key != self._target_width())
-        if not self.columns:
-            self._add_columns()
-        for state in states:
-            self.add_row(*self._cells(state), key=state.name)
+        self._by_name = {state.name: state for state in states}
         names = [state.name for state in states]
-        if selected in names:
+        same_width = bool(self.columns) and self._width_key == self._target_width()
+        if same_width and len(names) == self.row_count and all(n in self.rows for n in names):
+            # The same rows in another order (a new sort): move them, don't rebuild them.
+            order = {name: index for index, name in enumerate(names)}
+            self.sort("pv", key=lambda cell: order[cell.plain])
+        else:
+            self.clear(columns=not same_width)
+            if not self.columns:
+                self._add_columns()
+            blank = [Text() for _ in _COLUMNS[1:]]
+            for name in names:
+                # Cells are made when the row is first drawn (see render_lines); the
+                # name is there from the start, for sort() above.
+                self.add_row(Text(name), *blank, key=name)
+        self._stale = set(names)
+        self.refresh()
+        if selected in self._by_name:
             self.move_cursor(row=names.index(selected), animate=False)
 
     def refresh_states(self, states: Iterable[PVState]) -> None:
-        """Redraw the rows of ``states`` (those shown)."""
-        for state in states:
-            if state.name not in self.rows:
-                continue
-            for (key, _), cell in zip(_COLUMNS, self._cells(state), strict=True):
-                self.update_cell(state.name, key, cell)
+        """Redraw the rows of ``states`` (those shown).
+
+        Rows off screen are only marked: their cells are remade when they are drawn or
+        asked for (:meth:`get_cell`, :meth:`get_row`), so a thousand updates a tick
+        cost a thousand set insertions, not five thousand cells.
+        """
+        changed = {state.name for state in states}
+        changed &= self._by_name.keys()
+        if not changed:
+            return
+        self._stale |= changed
+        top = round(self.scroll_y)
+        for index in range(max(0, top), min(self.row_count, top + self.size.height)):
+            key = self._row_locations.get_key(index)
+            if key is not None and key.value in changed:
+                self.refresh()
+                break
+
+    def get_cell(self, row_key: RowKey | str, column_key: ColumnKey | str) -> Text:
+        self._flush_row(row_key)
+        return super().get_cell(row_key, column_key)
+
+    def get_row(self, row_key: RowKey | str) -> list[Text]:
+        self._flush_row(row_key)
+        return super().get_row(row_key)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._flush_visible()
+        # DataTable asks for the widget's style once a line; it cannot change while
+        # the lines are drawn, so work it out once.
+        self._style_now = super().rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._style_now = None
+
+    @property
+    def rich_style(self) -> Style:
+        style = getattr(self, "_style_now", None)  # (None during DataTable.__init__)
+        return super().rich_style if style is None else style
 
     # -- internals ----------------------------------------------------------
+    def _flush_visible(self) -> None:
+        """Make the cells of the stale rows on screen, before they are drawn."""
+        if not self._stale:
+            return
+        top = round(self.scroll_y)
+        changed = False
+        for index in range(max(0, top), min(self.row_count, top + self.size.height)):
+            key = self._row_locations.get_key(index)
+            if key is not None and key.value in self._stale:
+                changed = self._set_cells(key) or changed
+        if changed:
+            self._bump()
+
+    def _bump(self) -> None:
+        """Invalidate DataTable's render caches (keyed on ``_update_count``).
+
+        What they hold for the old count can never be used again: drop it now rather
+        than leave thousands of lines to the garbage collector (see _render_cell for
+        the cells that did not change).
+        """
+        self._update_count += 1
+        for cache in (self._cell_render_cache, self._row_render_cache, self._line_cache,
+                      self._row_renderable_cache):  # fmt: skip
+            cache.clear()
+
+    def _flush_row(self, row_key: RowKey | str) -> None:
+        # No refresh: a stale row on screen has one pending since it went stale.
+        name = row_key.value if isinstance(row_key, RowKey) else row_key
+        if name in self._stale and not self._measuring and self._set_cells(RowKey(name)):
+            self._bump()
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # DataTable measures new rows through get_row; the columns have fixed widths,
+        # so the blank cells of rows not yet drawn need not be made for that.
+        self._measuring = True
+        try:
+            super()._update_dimensions(new_rows)
+        finally:
+            self._measuring = False
+
+    def _set_cells(self, key: RowKey) -> bool:
+        """Remake the cells of row ``key`` from its state; whether any of them changed."""
+        name = key.value
+        self._stale.discard(name)
+        state = self._by_name.get(name)  # type: ignore[arg-type]
+        row = self._data.get(key)
+        if state is None or row is None:
+            return False
+        changed = False
+        for (column, _), cell in zip(_COLUMNS, self._cells(state), strict=True):
+            old = row.get(column)  # type: ignore[call-overload]
+            if old is None or old.plain != cell.plain or old.spans != cell.spans:
+                row[column] = cell  # type: ignore[index]
+                changed = True
+        return changed
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> Any:
+        """DataTable's, but a cell that has not changed is not rendered again.
+
+        DataTable keys its caches on a counter that any update bumps, so a value that
+        changes ten times a second made every cell on screen render again each time;
+        here a cell's lines are kept while the cell object and how it is drawn stay.
+        """
+        if row_index < 0 or column_index < 0:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        assert row_key is not None and column_key is not None
+        cell = self._data[row_key][column_key]
+        how = (row_index, column_index, base_style, width, cursor, hover,
+               self._show_hover_cursor, self._pseudo_class_state, self.show_cursor)  # fmt: skip
+        cached = self._cell_lines.get((row_key, column_key))
+        if cached is not None and cached[0] is cell and cached[1] == how:
+            return cached[2]
+        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        self._cell_lines[(row_key, column_key)] = (cell, how, lines)
+        return lines
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._cell_lines.clear()
+
+    def notify_style_update(self) -> None:  # a new theme, CSS, or pseudo-class
+        super().notify_style_update()
+        self._cell_lines.clear()
+
     def _target_width(self) -> int:
         return max(self.size.width, 60)
 
