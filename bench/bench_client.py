@@ -3,7 +3,7 @@
 Run from the repository root (about 90 s with the defaults)::
 
     python bench/bench_client.py [--calls 300] [--ingest-seconds 3] [--cpu-seconds 10]
-                                 [--no-pyepics]
+                                 [--replay-updates 300000] [--no-pyepics]
 
 One EPICS Base IOC (``tests.support.iocs.EpicsBaseIoc``) serves ``records.db`` plus
 200 extra ``calc`` records scanned at 10 Hz (``$(P)many:000`` .. ``many:199``), from a
@@ -19,7 +19,8 @@ process, in the same run, one after the other:
 Measured: per-call latency (median, p99, max, calls over 20 ms) of ``read()``,
 ``read(data_type='control')``, ``write(notify=True)`` and ``read_write_read``;
 reading the 1,000,000-double ``bigwf``; monitor ingest of ``fast:cnt`` with a no-op
-callback; the time until 200 subscriptions have all had their first update; and
+callback (bounded by the IOC on 2 cores); ingest capacity, from ``replay_server.py``
+sending updates back to back in another process; the time until 200 subscriptions have all had their first update; and
 the process CPU time for 200 PVs at 10 Hz.
 
 Nothing leaves 127.0.0.1: the CA environment is set to loopback only and to a
@@ -37,6 +38,7 @@ import platform
 import resource
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -336,6 +338,57 @@ def bench_ingest(clients: list[Any], ioc: EpicsBaseIoc, duration: float) -> dict
     return out
 
 
+def bench_replay_ingest(clients: list[Any], total: int) -> dict[str, dict[str, float]]:
+    """Client ingest capacity: ``total`` updates from ``replay_server.py`` (another process).
+
+    The IOC's fast counter is bounded by the IOC on 2 cores; this server sends
+    pre-encoded updates back to back, so the client is the bottleneck.
+    """
+    out: dict[str, dict[str, float]] = {}
+    saved = os.environ["EPICS_CA_SERVER_PORT"]
+    for client in clients:
+        if client.name == "pyepics":
+            continue  # libca reads the server port once, at context creation
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("replay_server.py")), str(port),
+             str(total)],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+            os.environ["EPICS_CA_SERVER_PORT"] = str(port)
+            count, last = [0], [0.0]
+
+            def on_update(
+                sub: Any, response: Any, count: list[int] = count, last: list[float] = last
+            ) -> None:
+                count[0] += 1
+                last[0] = time.perf_counter()
+
+            def stop_when_done(
+                start: float, client: Any = client, count: list[int] = count
+            ) -> None:
+                while count[0] < total and time.perf_counter() - start < 60:
+                    time.sleep(0.005)
+                client.interrupt()
+
+            start, cpu = time.perf_counter(), time.process_time()
+            threading.Thread(target=stop_when_done, args=(start,), daemon=True).start()
+            client.monitor(["replay:pv"], 60.0, on_update)
+            cpu = time.process_time() - cpu
+            elapsed = last[0] - start
+            out[client.name] = {
+                "updates": count[0], "seconds": elapsed, "per_s": count[0] / elapsed,
+                "cpu_us": cpu / max(count[0], 1) * 1e6,
+            }  # fmt: skip
+        finally:
+            os.environ["EPICS_CA_SERVER_PORT"] = saved
+            server.kill()
+            server.wait()
+    return out
+
+
 def bench_first_updates(clients: list[Any], rounds: int = 3) -> dict[str, dict[str, Any]]:
     pvs = [f"{PREFIX}many:{i:03d}" for i in range(MANY)]
     out = {}
@@ -430,6 +483,7 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--ingest-seconds", type=float, default=3.0)
     parser.add_argument("--cpu-seconds", type=float, default=10.0)
+    parser.add_argument("--replay-updates", type=int, default=300_000)
     parser.add_argument("--no-pyepics", action="store_true", help="leave pyepics out")
     args = parser.parse_args()
 
@@ -487,6 +541,18 @@ def run(clients: list[Any], ours: Ours, ioc: EpicsBaseIoc, args: argparse.Namesp
         print(
             f"  {name:8} {int(r['updates']):8d} {int(r['during']):9d} {int(r['late']):9d} "
             f"{r['per_s']:10.0f} {int(r['produced']):13d} {r['cpu_pct']:6.0f}"
+        )
+
+    replay = bench_replay_ingest(clients, args.replay_updates)
+    print(
+        f"\nIngest capacity: {args.replay_updates:,} TIME_DOUBLE updates sent back to back by "
+        "bench/replay_server.py (another process), trivial callback"
+    )
+    print(f"  {'client':8} {'updates':>8} {'seconds':>8} {'updates/s':>10} {'CPU us/update':>14}")
+    for name, r in replay.items():
+        print(
+            f"  {name:8} {int(r['updates']):8d} {r['seconds']:8.2f} {r['per_s']:10.0f} "
+            f"{r['cpu_us']:14.1f}"
         )
 
     firsts = bench_first_updates(clients)
