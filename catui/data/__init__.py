@@ -1,1 +1,5 @@
-"""Pure data handling of the console: watchlist files and values typed by a person."""
+"""Pure data handling of the console (no Textual here).
+
+Watchlist files, values typed by a person, PV names in pasted text, the write
+journal, and snapshots copied out of the table.
+"""
