@@ -25,6 +25,7 @@ __all__ = [
     "guard",
     "open_channels",
     "prepare",
+    "print_each",
     "report_failure",
     "resolve_timeout",
 ]
@@ -249,3 +250,28 @@ def open_channels(
         for name in names:
             result[name] = Channel(name, opened[name]) if name in opened else opened.failures[name]
         yield result
+
+
+def print_each(
+    prog: str, names: Sequence[str], timeout: float, work: Callable[[Channel], str]
+) -> int:
+    """Open every PV at once, print ``work(channel)`` for each in order; the exit status.
+
+    A PV that cannot be opened or read gets one line on stderr and does not stop
+    the others; the status is 1 if any failed.
+    """
+    failed = False
+    # Every PV in one search, one circuit per server; the reads then follow in order.
+    with open_channels(names, timeout) as opened:
+        for name in names:
+            channel = opened[name]
+            try:
+                if isinstance(channel, Exception):
+                    raise channel
+                text = work(channel)
+            except Exception as exc:
+                failed = True
+                report_failure(prog, name, exc)
+                continue
+            print(text, flush=True)
+    return 1 if failed else 0

@@ -217,23 +217,10 @@ def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     timeout = common.resolve_timeout(args.timeout, PROG)
     common.prepare()
-    names: list[str] = list(args.pvs)
-    failed = False
     render = _json if args.style == "json" else _text
-    # Every PV in one search, one circuit per server; the reads then follow in order.
-    with common.open_channels(names, timeout) as opened:
-        for name in names:
-            channel = opened[name]
-            try:
-                if isinstance(channel, Exception):
-                    raise channel
-                reading = _fetch(channel, args)
-            except Exception as exc:
-                failed = True
-                common.report_failure(PROG, name, exc)
-                continue
-            print(render(name, args, reading), flush=True)
-    return 1 if failed else 0
+    return common.print_each(
+        PROG, list(args.pvs), timeout, lambda ch: render(ch.name, args, _fetch(ch, args))
+    )
 
 
 if __name__ == "__main__":

@@ -56,21 +56,7 @@ def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     timeout = common.resolve_timeout(args.timeout, PROG)
     common.prepare()
-    names: list[str] = list(args.pvs)
-    failed = False
-    with common.open_channels(names, timeout) as opened:
-        for name in names:
-            channel = opened[name]
-            try:
-                if isinstance(channel, Exception):
-                    raise channel
-                text = describe(name, channel)
-            except Exception as exc:
-                failed = True
-                common.report_failure(PROG, name, exc)
-                continue
-            print(text, flush=True)
-    return 1 if failed else 0
+    return common.print_each(PROG, list(args.pvs), timeout, lambda ch: describe(ch.name, ch))
 
 
 if __name__ == "__main__":
