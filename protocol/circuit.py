@@ -34,6 +34,7 @@ from .commands import (
     WriteNotifyResponse,
     WriteRequest,
 )
+from .commands.base import check_priority
 from .commands.circuit import DEFAULT_PROTOCOL_VERSION
 from .decoder import DEFAULT_MAX_ARRAY_BYTES, StreamDecoder
 from .errors import LocalProtocolError, RemoteProtocolError
@@ -192,8 +193,7 @@ class VirtualCircuit:
         protocol_version: int = DEFAULT_PROTOCOL_VERSION,
         max_array_bytes: int = DEFAULT_MAX_ARRAY_BYTES,
     ) -> None:
-        if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 99:
-            raise LocalProtocolError(f"priority must be an integer 0..99, not {priority!r}")
+        check_priority(priority)
         self.address = address
         self.priority = priority
         self.protocol_version = protocol_version

@@ -57,6 +57,13 @@ def check_u16(name: str, value: int) -> int:
     return value
 
 
+def check_priority(priority: int) -> int:
+    """A circuit priority, 0 (lowest) .. 99; the IOC closes the circuit on 100 or more."""
+    if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 99:
+        raise CAValueError(f"priority must be an integer 0..99, not {priority!r}")
+    return priority
+
+
 def check_u32(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _U32:
         raise CAValueError(f"{name} must be an integer 0..4294967295, not {value!r}")

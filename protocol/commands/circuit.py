@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ..errors import CAValueError
 from .base import (
     CLIENT,
     SERVER,
     HeaderField,
     Message,
+    check_priority,
     check_u16,
     check_u32,
     payload_string,
@@ -47,10 +47,11 @@ class VersionRequest(Message):
     def __init__(
         self, priority: int = 0, version: int = DEFAULT_PROTOCOL_VERSION, *, sequence_id: int = 0
     ) -> None:
-        if check_u16("priority", priority) > 99:
-            # The IOC closes the circuit on a priority of 100 or more.
-            raise CAValueError(f"priority must be 0..99, not {priority!r}")
-        self._init(priority, check_u16("version", version), check_u32("sequence_id", sequence_id))
+        self._init(
+            check_priority(priority),
+            check_u16("version", version),
+            check_u32("sequence_id", sequence_id),
+        )
 
     priority = HeaderField(2)
 

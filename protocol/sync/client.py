@@ -30,6 +30,7 @@ from ..commands import (
     WriteNotifyResponse,
     check_pv_name,
 )
+from ..commands.base import check_priority
 from ..errors import (
     CAError,
     CATimeoutError,
@@ -89,8 +90,7 @@ def __getattr__(name: str) -> Any:
 
 
 def _check_priority(priority: int) -> None:
-    if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 99:
-        raise CAValueError(f"priority must be an integer 0..99, not {priority!r}")
+    check_priority(priority)
 
 
 def _check_timeout(timeout: float) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..alarms import SubscriptionType
 from ..channel_types import DataTypeSpec
 from ..commands import check_pv_name
+from ..commands.base import check_priority
 from ..errors import CAValueError
 from .lazylog import get_logger
 
@@ -83,8 +84,7 @@ class Subscription:
         mask: int | None = None,
     ) -> None:
         check_pv_name(pv_name)
-        if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 99:
-            raise CAValueError(f"priority must be an integer 0..99, not {priority!r}")
+        check_priority(priority)
         if mask is not None and not int(mask) & 0xF:
             raise CAValueError(f"subscription mask {mask!r} selects no events")
         self.pv_name = pv_name

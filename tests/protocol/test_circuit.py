@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from protocol import (
+    CAValueError,
     ChannelState,
     ChannelType,
     LocalProtocolError,
@@ -171,7 +172,7 @@ def test_misuse_raises_local_protocol_error(circuit: VirtualCircuit) -> None:
         circuit.send(channel.create())  # twice
     with pytest.raises(LocalProtocolError, match="sid 3"):
         circuit.send(ReadNotifyRequest(ChannelType.DOUBLE, 1, 3, 0))  # a sid we never got
-    with pytest.raises(LocalProtocolError, match="priority"):
+    with pytest.raises(CAValueError, match="priority"):  # a bad argument, not a misuse
         VirtualCircuit(ADDRESS, priority=100)
 
 
