@@ -20,8 +20,8 @@ Measured: per-call latency (median, p99, max, calls over 20 ms) of ``read()``,
 ``read(data_type='control')``, ``write(notify=True)`` and ``read_write_read``;
 reading the 1,000,000-double ``bigwf``; monitor ingest of ``fast:cnt`` with a no-op
 callback (bounded by the IOC on 2 cores); ingest capacity, from ``replay_server.py``
-sending updates back to back in another process; the time until 200 subscriptions have all had their first update; and
-the process CPU time for 200 PVs at 10 Hz.
+sending updates back to back in another process; the time until 200 subscriptions
+have all had their first update; and the process CPU time for 200 PVs at 10 Hz.
 
 Nothing leaves 127.0.0.1: the CA environment is set to loopback only and to a
 free repeater port before any client library is imported (libca may print that

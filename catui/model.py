@@ -158,21 +158,100 @@ class PVState:
 
     name: str
     connection: str = SEARCHING
-    value: Any = None  # list[str] or numpy array, see decode_data
     native_type: Any = None
     count: int | None = None
     address: tuple[str, int] | None = None
     access: Any = None
-    severity: int | None = None
-    status: int | None = None
-    timestamp: float | None = None
     control: ControlInfo | None = None
     updates: int = 0
     history: deque[float] = field(default_factory=lambda: deque(maxlen=HISTORY_LENGTH))
+    # What the properties value, severity, status and timestamp return; _raw is an
+    # update taken by stash() and not decoded yet (decoded when one of them is read).
+    _value: Any = field(default=None, repr=False)  # list[str] or numpy array, see decode_data
+    _severity: int | None = field(default=None, repr=False)
+    _status: int | None = field(default=None, repr=False)
+    _timestamp: float | None = field(default=None, repr=False)
+    _raw: Any = field(default=None, repr=False)
+
+    # -- the decoded update, on demand -------------------------------------------
+    @property
+    def value(self) -> Any:
+        if self._raw is not None:
+            self.settle()
+        return self._value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self.settle()
+        self._value = value
+
+    @property
+    def severity(self) -> int | None:
+        if self._raw is not None:
+            self.settle()
+        return self._severity
+
+    @severity.setter
+    def severity(self, severity: int | None) -> None:
+        self.settle()
+        self._severity = severity
+
+    @property
+    def status(self) -> int | None:
+        if self._raw is not None:
+            self.settle()
+        return self._status
+
+    @status.setter
+    def status(self, status: int | None) -> None:
+        self.settle()
+        self._status = status
+
+    @property
+    def timestamp(self) -> float | None:
+        if self._raw is not None:
+            self.settle()
+        return self._timestamp
+
+    @timestamp.setter
+    def timestamp(self, timestamp: float | None) -> None:
+        self.settle()
+        self._timestamp = timestamp
+
+    @property
+    def pending(self) -> bool:
+        """Whether an update was stashed and not decoded yet."""
+        return self._raw is not None
 
     # -- folding in what the worker saw ---------------------------------------
     def apply_update(self, response: Any) -> None:
         """Take the value, alarm and timestamp of a subscription update."""
+        if self._raw is not None:  # one never decoded: the history has a gap
+            self._raw = None
+            self.history.clear()
+        self.updates += 1
+        self._decode(response)
+
+    def stash(self, response: Any) -> None:
+        """:meth:`apply_update`, decoded only when value, alarm or time are read.
+
+        For PVs nobody looks at: a thousand updates a tick cost a thousand
+        references.  An update replaced before it was decoded leaves a gap in the
+        history, which then starts again (it is the selected PV's recent values).
+        """
+        if self._raw is not None:
+            self.history.clear()
+        self._raw = response
+        self.updates += 1
+
+    def settle(self) -> None:
+        """Decode the stashed update, if any."""
+        raw = self._raw
+        if raw is not None:
+            self._raw = None
+            self._decode(raw)
+
+    def _decode(self, response: Any) -> None:
         # Ten thousand a second at scale: decode_data, scalar() and the history
         # inlined, the same results.
         data = response.data
@@ -183,14 +262,13 @@ class PVState:
         else:
             value = np.array(data)  # a copy: the response's buffer is not ours to keep
             first = value[0].item() if len(value) else None
-        self.value = value
+        self._value = value
         metadata = response.metadata
         if metadata is not None:
-            self.severity = int(getattr(metadata, "severity", 0))
-            self.status = int(getattr(metadata, "status", 0))
+            self._severity = int(getattr(metadata, "severity", 0))
+            self._status = int(getattr(metadata, "status", 0))
             stamp = getattr(metadata, "timestamp", None)
-            self.timestamp = None if stamp is None else float(stamp)
-        self.updates += 1
+            self._timestamp = None if stamp is None else float(stamp)
         if isinstance(first, (int, float)) and math.isfinite(first):
             self.history.append(float(first))
 

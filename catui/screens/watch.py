@@ -77,6 +77,8 @@ class WatchScreen(Screen[None]):
         self.updates_coalesced = 0
         self._writes: dict[str, int] = {}
         self._connected: int | None = None  # connected PVs, as last counted
+        #: PVs whose last update is stashed, not decoded (see apply).
+        self._stashed: dict[str, PVState] = {}
 
     @property
     def catui(self) -> CatuiApp:
@@ -116,13 +118,21 @@ class WatchScreen(Screen[None]):
         updates, connections, controls = box.updates, box.connections, box.controls
         changed: list[PVState] = []
         resort = False
+        table = self.query_one(WatchTable)
+        # Updates of PVs nobody sees (rows off screen, not selected) are only stashed:
+        # decoded when read (drawn, selected, sorted by severity, written to…).  Sorted
+        # by severity, every update counts at once.
+        by_severity = self.watchlist.sort == "severity"
+        seen = None if by_severity else table.names_on_screen()
+        stashed = self._stashed
+        self._stashed = now_stashed = {}
         # Most ticks carry only updates: their names, without building box.names.
         names = box.names if connections or controls else updates
         for name in names:
             state = states.get(name)
             if state is None:
                 continue  # removed meanwhile
-            before = (state.severity, state.connection)
+            before = (state.severity, state.connection) if by_severity else None
             event = connections.get(name)
             if event is not None:
                 state.apply_connection(
@@ -130,16 +140,25 @@ class WatchScreen(Screen[None]):
                 )
             response = updates.get(name)
             if response is not None:
-                state.apply_update(response)
+                if seen is None or name in seen:
+                    state.apply_update(response)
+                else:
+                    state.stash(response)
+                    now_stashed[name] = state
             control = controls.get(name)
             if control is not None:
                 state.control = control
             changed.append(state)
-            resort = resort or before != (state.severity, state.connection)
+            if by_severity:
+                resort = resort or before != (state.severity, state.connection)
+        # Stashed at an earlier tick and not replaced since (a quiet PV): decode it
+        # now, rather than keep the received buffer it views alive.
+        for name, state in stashed.items():
+            if name not in now_stashed:
+                state.settle()
         if not changed:
             return
         self.redraws += 1
-        table = self.query_one(WatchTable)
         if resort and self.watchlist.sort == "severity":
             table.show(self.watchlist.visible())
         else:

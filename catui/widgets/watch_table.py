@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -28,6 +29,40 @@ __all__ = ["WatchTable"]
 _COLUMNS = (("pv", "PV"), ("value", "Value"), ("alarm", "Alarm"), ("time", "Time"),
             ("conn", "Connection"))  # fmt: skip
 _SEVERITY_CLASS = {1: "minor", 2: "major", 3: "invalid"}
+
+
+def _respell(old: Text, lines: Any, new: Text, padding: int, width: int) -> Any:
+    """``lines`` (how ``old`` was drawn in its cell) with the words of ``new``.
+
+    Only when ``new`` takes exactly the cells ``old`` did: one line, the same
+    length, styles and options, printable ASCII (one cell a character) that fits
+    uncropped.  None otherwise: the cell is rendered as usual.
+    """
+    before, after = old.plain, new.plain
+    if (
+        len(before) != len(after)
+        or len(lines) != 1
+        or len(before) > width - 2 * padding
+        or not (before.isascii() and after.isascii())
+        or not (before.isprintable() and after.isprintable())
+        or old.style != new.style
+        or old.spans != new.spans
+        or (old.justify, old.overflow, old.no_wrap, old.end, old.tab_size)
+        != (new.justify, new.overflow, new.no_wrap, new.end, new.tab_size)
+    ):
+        return None
+    line = lines[0]
+    drawn = "".join([segment.text for segment in line])
+    if drawn[padding : padding + len(before)] != before:
+        return None
+    drawn = drawn[:padding] + after + drawn[padding + len(after) :]
+    respelled = []
+    offset = 0
+    for segment in line:
+        size = len(segment.text)
+        respelled.append(Segment(drawn[offset : offset + size], segment.style, segment.control))
+        offset += size
+    return [respelled]
 
 
 def column_widths(total: int) -> dict[str, int]:
@@ -80,6 +115,20 @@ class WatchTable(DataTable[Text]):
             return None
         row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
         return None if row_key.value is None else str(row_key.value)
+
+    def names_on_screen(self) -> set[str]:
+        """The PVs of the rows in view, and the one under the cursor."""
+        names: set[str] = set()
+        top = round(self.scroll_y)
+        get_key = self._row_locations.get_key
+        for index in range(max(0, top), min(self.row_count, top + self.size.height)):
+            key = get_key(index)
+            if key is not None and key.value is not None:
+                names.add(key.value)
+        selected = self.selected_name
+        if selected is not None:
+            names.add(selected)
+        return names
 
     def show(self, states: list[PVState]) -> None:
         """Show exactly ``states``, in order; the cursor stays on its PV if still shown."""
@@ -229,8 +278,15 @@ class WatchTable(DataTable[Text]):
         how = (row_index, column_index, base_style, width, cursor, hover,
                self._show_hover_cursor, self._pseudo_class_state, self.show_cursor)  # fmt: skip
         cached = self._cell_lines.get((row_key, column_key))
-        if cached is not None and cached[0] is cell and cached[1] == how:
-            return cached[2]
+        if cached is not None and cached[1] == how:
+            if cached[0] is cell:
+                return cached[2]
+            # A new value of the same length and style (a counter, a time): the
+            # lines of the old one with the new characters.
+            lines = _respell(cached[0], cached[2], cell, self.cell_padding, width)
+            if lines is not None:
+                self._cell_lines[(row_key, column_key)] = (cell, how, lines)
+                return lines
         lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         self._cell_lines[(row_key, column_key)] = (cell, how, lines)
         return lines

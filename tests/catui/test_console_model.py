@@ -130,6 +130,18 @@ def test_history_keeps_recent_scalars():
     assert list(s.history) == [1.0, 2.0]
 
 
+def test_stashed_update_is_decoded_when_read():
+    s = state(T.DOUBLE, 1.0)
+    s.stash(FakeResponse(np.array([2.0]), T.TIME_DOUBLE, FakeMetadata(3, 2, 5.0)))
+    assert s.pending and s.updates == 2
+    assert (s.severity, s.status, s.timestamp) == (2, 3, 5.0) and not s.pending
+    assert s.scalar() == 2.0 and list(s.history) == [1.0, 2.0]
+    # One replaced before it was read: a gap, so the history starts again.
+    s.stash(FakeResponse(np.array([3.0]), T.TIME_DOUBLE, FakeMetadata()))
+    s.stash(FakeResponse(np.array([4.0]), T.TIME_DOUBLE, FakeMetadata()))
+    assert s.scalar() == 4.0 and list(s.history) == [4.0] and s.updates == 4
+
+
 def test_array_stats():
     assert array_stats(np.array([1.0, np.nan, 3.0])) == (1.0, 3.0, 2.0)
     assert array_stats(np.array([])) is None
