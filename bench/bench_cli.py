@@ -50,7 +50,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -62,6 +61,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.iocs import EpicsBaseIoc, free_port  # noqa: E402
+from tests.support.processes import end_processes  # noqa: E402
 
 PYTHON = sys.executable
 VALUE = "12.5"
@@ -229,27 +229,6 @@ def pids_with_env(var: str, value: str) -> list[int]:
         if wanted in environ:
             pids.append(int(entry.name))
     return pids
-
-
-def end_processes(pids: list[int]) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 5.0
-    alive = pids
-    while alive and time.monotonic() < deadline:
-        alive = [p for p in alive if Path(f"/proc/{p}").exists() and not _zombie(p)]
-        time.sleep(0.02)
-    for pid in alive:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def main() -> int:

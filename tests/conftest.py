@@ -26,9 +26,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ from typing import Any
 import pytest
 
 from tests.support.iocs import EpicsBaseIoc, IocProcess, SoftIoc, free_port, stop_all
+from tests.support.processes import end_processes
 
 # Nothing in a test run may search or broadcast beyond loopback, and no test may
 # talk to (or start) a CA repeater on the default port 5065.
@@ -76,17 +75,7 @@ def _end_session_repeaters() -> Iterator[None]:
     """At session end, end the repeaters that ``repeater=True`` spawned on the session port."""
     yield
     pids = _repeater_pids(SESSION_REPEATER_PORT)
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 5.0
-    alive = pids
-    while alive and time.monotonic() < deadline:
-        alive = [pid for pid in alive if Path(f"/proc/{pid}").exists() and not _zombie(pid)]
-        time.sleep(0.02)
-    for pid in alive:  # ignored SIGTERM
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    end_processes(pids)
     # Reap the ones this process spawned, so that no Popen warns at exit.
     from protocol.sync import repeater
 
@@ -94,13 +83,6 @@ def _end_session_repeaters() -> Iterator[None]:
         if isinstance(child, subprocess.Popen) and child.pid in pids:
             with contextlib.suppress(Exception):
                 child.wait(5.0)
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return True
 
 
 @pytest.fixture(scope="session")
