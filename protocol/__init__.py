@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         CATimeoutError,
         CAValueError,
         ChannelAccessDenied,
+        ConnectTimeoutError,
         DisconnectedError,
         ErrorResponseReceived,
         LocalProtocolError,
@@ -58,8 +59,8 @@ _COMMANDS = (
 
 _ERRORS = (
     "CAError", "CAProtocolError", "CaprotoError", "CaprotoTimeoutError", "CaprotoValueError",
-    "CATimeoutError", "CAValueError", "ChannelAccessDenied", "DisconnectedError",
-    "ErrorResponseReceived", "LocalProtocolError", "RemoteProtocolError",
+    "CATimeoutError", "CAValueError", "ChannelAccessDenied", "ConnectTimeoutError",
+    "DisconnectedError", "ErrorResponseReceived", "LocalProtocolError", "RemoteProtocolError",
 )  # fmt: skip
 
 # Public name -> the submodule that defines it.
@@ -93,8 +94,8 @@ __all__ = [
     "field_types", "native_type", "resolve_data_type", "ChannelState", "ClientChannel",
     "VirtualCircuit", "DBR_TYPES", "TimeStamp", "StreamDecoder", "read_datagram", "CAError",
     "CAProtocolError", "CaprotoError", "CaprotoTimeoutError", "CaprotoValueError",
-    "CATimeoutError", "CAValueError", "ChannelAccessDenied", "DisconnectedError",
-    "ErrorResponseReceived", "LocalProtocolError", "RemoteProtocolError",
+    "CATimeoutError", "CAValueError", "ChannelAccessDenied", "ConnectTimeoutError",
+    "DisconnectedError", "ErrorResponseReceived", "LocalProtocolError", "RemoteProtocolError",
     "ExtendedMessageHeader", "MessageHeader", "CASeverity", "CAStatus", "CAStatusCode",
     "eca_value_to_status", "ensure_status", *_COMMANDS,
 ]  # fmt: skip

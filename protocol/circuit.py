@@ -341,6 +341,13 @@ class VirtualCircuit:
             channel.access_rights = message.access_rights
         elif isinstance(message, CreateChanResponse):
             channel = self._channel_for_cid(message.cid, name)
+            # A compound type (DBR_TIME_DOUBLE, ...) as the native type leaves no
+            # type to request: every later read or subscription would fail.
+            if message.data_type > ChannelType.DOUBLE:
+                raise RemoteProtocolError(
+                    f"{name} for channel {channel.name!r} announces native type "
+                    f"{message.data_type}, which is not a native type (0..6)"
+                )
             self._move(channel, name)
             channel.sid = message.sid
             channel.native_data_type = message.data_type

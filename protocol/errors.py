@@ -13,6 +13,7 @@ __all__ = [
     "CaprotoTimeoutError",
     "CaprotoValueError",
     "ChannelAccessDenied",
+    "ConnectTimeoutError",
     "DisconnectedError",
     "ErrorResponseReceived",
     "LocalProtocolError",
@@ -46,6 +47,15 @@ class CAValueError(CAError, ValueError):
 
 class CATimeoutError(CAError, TimeoutError):
     """An operation did not finish within its time budget."""
+
+
+class ConnectTimeoutError(CATimeoutError):
+    """The PV was not found, or its channel not made, in time: no request was sent.
+
+    A :class:`CATimeoutError` (so existing handlers still catch it) that tells a write
+    which never left this process from one sent and not answered, whose outcome is
+    unknown.
+    """
 
 
 class ChannelAccessDenied(CAError, PermissionError):

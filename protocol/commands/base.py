@@ -392,6 +392,21 @@ class DataMessage(Message, register=False):
         return meta
 
     @property
+    def alarm(self) -> tuple[int, int] | None:
+        """``(status, severity)`` of a STS/TIME/GR/CTRL payload, None for other types.
+
+        Read from the first four bytes of the metadata without building the
+        structure: cheap enough to look at every monitor update (a console records
+        each change of severity, even of updates it coalesces away).
+        """
+        h = self._h
+        if not h[1] or h[2] < 7 or h[2] > 34:  # native and DBR_PUT_ACKT.. types: no alarm
+            return None
+        raw = self._raw
+        offset = len(raw) - h[1]
+        return (raw[offset] << 8 | raw[offset + 1], raw[offset + 2] << 8 | raw[offset + 3])
+
+    @property
     def buffers(self) -> tuple[Any, ...]:
         """(metadata bytes, value bytes): views onto the received payload."""
         size = metadata_size(self._h[2])

@@ -13,8 +13,9 @@ import selectors
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..channel_types import ChannelType, resolve_data_type
 from ..circuit import ClientChannel
@@ -38,8 +39,11 @@ from ..errors import (
 from .config import CAConfig, load_config, search_destinations
 from .connection import Connection
 from .lazylog import get_logger
-from .search import Searcher
+from .search import MAX_DUPLICATES, Duplicate, Searcher
 from .subscription import ConnectionState, Subscription
+
+if TYPE_CHECKING:
+    from .diagnostics import BlockerDiagnostics
 
 __all__ = ["Blocker", "interrupt_all"]
 
@@ -79,6 +83,12 @@ class _PV:
         # failures repeat (a server that finds the name but refuses the
         # channel, or breaks the circuit) and is cleared by the first update.
         self.penalty = 0.0
+        # For diagnostics() only; monotonic times, set at events, never per update.
+        self.searches = 0
+        self.search_started = 0.0
+        self.last_search: float | None = None
+        self.connected_at: float | None = None
+        self.losses = 0
 
 
 class Blocker:
@@ -136,6 +146,15 @@ class Blocker:
         self._last_heard: dict[Connection, float] = {}
         self._echo_sent: dict[Connection, float] = {}
         self.searcher: Searcher | None = None
+        # Guards what diagnostics() copies from another thread: the membership of
+        # _pvs, _conns and _opened, and _duplicates.  Held only around those
+        # changes (rare events, never an update or any I/O).
+        self._diag_lock = threading.Lock()
+        self._opened: dict[Connection, float] = {}
+        self._duplicates: deque[Duplicate] = deque(maxlen=MAX_DUPLICATES)
+        self._duplicate_count = 0
+        self._running = False
+        self._config_in_effect: CAConfig | None = None
 
     # -- thread-safe controls -----------------------------------------------
     def _post(self, command: str, sub: Subscription | None = None) -> None:
@@ -181,8 +200,13 @@ class Blocker:
             from .repeater import ensure_repeater
 
             ensure_repeater(config.repeater_port)
-        self.searcher = Searcher(search_destinations(config), config.name_servers)
+        self.searcher = Searcher(
+            search_destinations(config), config.name_servers, on_duplicate=self._duplicate
+        )
         self._config = config
+        with self._diag_lock:
+            self._config_in_effect = config
+            self._running = True
         selector = self._selector = selectors.DefaultSelector()
         selector.register(self._wake_r, selectors.EVENT_READ, "wake")
         for sock in self.searcher.sockets():
@@ -207,6 +231,105 @@ class Blocker:
             logger.debug("block() interrupted by Ctrl+C")
         finally:
             self._shutdown()
+
+    # -- diagnostics ----------------------------------------------------------
+    def diagnostics(self) -> BlockerDiagnostics:
+        """A snapshot of the configuration, searches, circuits and duplicates.
+
+        Thread-safe and cheap (a short lock and a copy, no I/O): meant to be
+        called from another thread while :meth:`run` goes on, e.g. once a
+        second by a diagnostics view.
+
+        Returns
+        -------
+        BlockerDiagnostics
+            Immutable; see :mod:`protocol.sync.diagnostics`.
+        """
+        from .diagnostics import (
+            CONNECTED,
+            CONNECTING,
+            SEARCHING,
+            BlockerDiagnostics,
+            CircuitDiagnostics,
+            DuplicateServer,
+            NameServerDiagnostics,
+            PVDiagnostics,
+        )
+
+        with self._diag_lock:
+            pvs = list(self._pvs.values())
+            conns = list(self._conns.items())
+            opened = dict(self._opened)
+            duplicates = list(self._duplicates)
+            duplicate_count = self._duplicate_count
+            running = self._running
+            config = self._config_in_effect or self.config
+            searcher = self.searcher if running else None
+        now, wall = time.monotonic(), time.time()
+
+        def clock(t: float | None) -> float | None:
+            return None if t is None else wall - (now - t)
+
+        channels: dict[Connection, int] = {}
+        entries = []
+        for pv in pvs:
+            # Each attribute is read once: a field may be an event newer than another.
+            conn, channel = pv.conn, pv.channel
+            if channel is None or conn is None:
+                state, server = SEARCHING, None
+            else:
+                state = CONNECTED if channel.sid is not None else CONNECTING
+                server = conn.circuit.address
+                channels[conn] = channels.get(conn, 0) + 1
+            entries.append(
+                PVDiagnostics(
+                    name=pv.name,
+                    priority=pv.priority,
+                    state=state,
+                    server=server,
+                    searches=pv.searches,
+                    search_started=clock(pv.search_started),
+                    last_search=clock(pv.last_search),
+                    next_search=clock(pv.next_search) if state == SEARCHING else None,
+                    connected_since=clock(pv.connected_at) if state == CONNECTED else None,
+                    losses=pv.losses,
+                    subscriptions=len(pv.subs),
+                )
+            )
+        entries.sort(key=lambda entry: (entry.name, entry.priority))
+        circuits = sorted(
+            (
+                CircuitDiagnostics(
+                    address=address,
+                    priority=priority,
+                    channels=channels.get(conn, 0),
+                    connected_since=wall - (now - opened.get(conn, now)),
+                    last_heard=clock(self._last_heard.get(conn)),
+                )
+                for (address, priority), conn in conns
+            ),
+            key=lambda circuit: (circuit.address, circuit.priority),
+        )
+        return BlockerDiagnostics(
+            taken_at=wall,
+            running=running,
+            config=config,
+            destinations=tuple(searcher.destinations) if searcher is not None else (),
+            name_servers=tuple(
+                NameServerDiagnostics(server.address, server.sock is not None)
+                for server in (searcher.name_servers if searcher is not None else ())
+            ),
+            pvs=tuple(entries),
+            circuits=tuple(circuits),
+            duplicates=tuple(DuplicateServer(*duplicate) for duplicate in duplicates),
+            duplicate_count=duplicate_count,
+            datagrams_sent=searcher.datagrams_sent if searcher is not None else 0,
+        )
+
+    def _duplicate(self, duplicate: Duplicate) -> None:
+        with self._diag_lock:
+            self._duplicates.append(duplicate)
+            self._duplicate_count += 1
 
     def _next_wake(self, now: float, end: float | None) -> float:
         times = [now + 1.0]
@@ -257,8 +380,10 @@ class Blocker:
         key = (sub.pv_name, sub.priority)
         pv = self._pvs.get(key)
         if pv is None:
-            pv = self._pvs[key] = _PV(*key)
-            pv.next_search = time.monotonic()
+            pv = _PV(*key)
+            pv.next_search = pv.search_started = time.monotonic()
+            with self._diag_lock:
+                self._pvs[key] = pv
             self._by_name.setdefault(pv.name, set()).add(pv)
             self._searching.add(pv)
             self._connect_deadline = min(self._connect_deadline, pv.next_search + self.timeout)
@@ -287,7 +412,8 @@ class Blocker:
                 except CAError as exc:
                     logger.debug("cancel on %r: %s", pv.name, exc)
         if not pv.subs:
-            del self._pvs[(pv.name, pv.priority)]
+            with self._diag_lock:
+                del self._pvs[(pv.name, pv.priority)]
             self._by_name[pv.name].discard(pv)
             if not self._by_name[pv.name]:
                 del self._by_name[pv.name]
@@ -324,6 +450,8 @@ class Blocker:
         self.searcher.send(dict.fromkeys(pv.name for pv in due))
         cap = min(_MAX_RETRY, self._config.max_search_period)
         for pv in due:
+            pv.searches += 1
+            pv.last_search = now
             pv.next_search = now + pv.interval
             pv.interval = min(pv.interval * 2, cap)
 
@@ -350,7 +478,9 @@ class Blocker:
             # Reads happen only when select() says so; a timeout (not
             # non-blocking) lets a large flush wait for room instead of failing.
             conn.sock.settimeout(self._config.conn_tmo)
-            self._conns[key] = conn
+            with self._diag_lock:
+                self._conns[key] = conn
+                self._opened[conn] = time.monotonic()
             self._selector.register(conn.sock, selectors.EVENT_READ, conn)
             self._last_heard[conn] = time.monotonic()
         pv.conn = conn
@@ -370,7 +500,11 @@ class Blocker:
         pv.conn = None
         pv.channel = None
         pv.interval = _FIRST_RETRY
-        pv.next_search = time.monotonic() + pv.penalty
+        pv.search_started = time.monotonic()
+        pv.next_search = pv.search_started + pv.penalty
+        pv.searches = 0
+        pv.connected_at = None
+        pv.losses += 1
         pv.penalty = min(max(pv.penalty * 2, _FIRST_RETRY), _MAX_RETRY)
         if self.searcher is not None:
             self.searcher.forget(pv.name)
@@ -403,6 +537,7 @@ class Blocker:
         if isinstance(message, CreateChanResponse):
             pv = self._pv_for_channel(conn, message.cid)
             if pv is not None:
+                pv.connected_at = time.monotonic()
                 # The penalty is cleared by the first update, not here: a server that
                 # creates the channel and then breaks the circuit must not be
                 # reconnected to in a tight loop.
@@ -429,6 +564,9 @@ class Blocker:
         )
         if self.keep_searching or self.reconnect:
             logger.warning("%s", text)
+            channel = pv.channel if pv is not None else None
+            if self.reconnect and pv is not None and channel is not None and channel.sid is None:
+                self._channel_gone(pv, text)  # its CREATE_CHAN refused: as CREATE_CH_FAIL
             return
         raise ErrorResponseReceived(text, message)
 
@@ -446,9 +584,11 @@ class Blocker:
         self._research(pv)
 
     def _lost(self, conn: Connection, exc: Exception) -> None:
-        for key, value in list(self._conns.items()):
-            if value is conn:
-                del self._conns[key]
+        with self._diag_lock:
+            for key, value in list(self._conns.items()):
+                if value is conn:
+                    del self._conns[key]
+            self._opened.pop(conn, None)
         with contextlib.suppress(KeyError, ValueError, OSError):
             self._selector.unregister(conn.sock)
         conn.close()
@@ -508,6 +648,8 @@ class Blocker:
     def _shutdown(self) -> None:
         with _running_lock:
             _running.discard(self)
+        with self._diag_lock:
+            self._running = False
         for pv in self._pvs.values():
             for sub in pv.subs:
                 with sub._lock:
@@ -519,8 +661,10 @@ class Blocker:
             with contextlib.suppress(DisconnectedError):
                 conn.flush()  # the CLEAR_CHANNELs queued just above
             conn.close()
-        self._conns.clear()
-        self._pvs.clear()
+        with self._diag_lock:
+            self._conns.clear()
+            self._opened.clear()
+            self._pvs.clear()
         self._by_subid.clear()
         if self.searcher is not None:
             self.searcher.close()

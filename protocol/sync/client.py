@@ -36,6 +36,7 @@ from ..errors import (
     CATimeoutError,
     CAValueError,
     ChannelAccessDenied,
+    ConnectTimeoutError,
     DisconnectedError,
     ErrorResponseReceived,
 )
@@ -111,7 +112,7 @@ def _searcher(config: CAConfig, deadline: float, what: str) -> Searcher:
 
 
 def _not_found(name: str, searcher: Searcher, timeout: float) -> CATimeoutError:
-    return CATimeoutError(
+    return ConnectTimeoutError(
         f"PV {name!r} not found: searched {searcher.describe()} for {timeout:g} s"
     )
 
@@ -156,7 +157,7 @@ def _await_created(
         try:
             reply = conn.recv_until(answers, deadline, f"creating channel {names}")
         except CATimeoutError as exc:
-            failures.update((cid, exc) for cid in pending)
+            failures.update((cid, _before_sending(exc)) for cid in pending)
             break
         assert isinstance(reply, (ErrorResponse, CreateChanResponse, CreateChFailResponse))
         if isinstance(reply, ErrorResponse):
@@ -195,17 +196,25 @@ def _open(
     """Search, connect and create the channel within ``timeout`` seconds."""
     check_pv_name(pv_name)
     config, deadline = _prepare(timeout, priority, repeater)
-    server = _search(pv_name, config, deadline, timeout)
-    conn = Connection(server, priority, config.max_array_bytes, deadline - time.monotonic())
+    try:
+        server = _search(pv_name, config, deadline, timeout)
+        conn = Connection(server, priority, config.max_array_bytes, deadline - time.monotonic())
+    except CATimeoutError as exc:
+        raise _before_sending(exc) from None
     try:
         channel = conn.circuit.new_channel(pv_name)
         failure = _create(conn, [channel], deadline).get(channel.cid)
         if failure is not None:
-            raise failure
+            raise _before_sending(failure) if isinstance(failure, CATimeoutError) else failure
     except BaseException:
         conn.close()
         raise
     return conn, channel, deadline
+
+
+def _before_sending(exc: CATimeoutError) -> ConnectTimeoutError:
+    """``exc`` as what it is: a timeout before any request went out."""
+    return exc if isinstance(exc, ConnectTimeoutError) else ConnectTimeoutError(str(exc))
 
 
 def _close(conn: Connection, channel: ClientChannel) -> None:

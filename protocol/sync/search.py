@@ -6,6 +6,7 @@ import os
 import select
 import socket
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 
 from ..commands import SearchRequest, SearchResponse, VersionRequest
@@ -15,7 +16,7 @@ from ..errors import RemoteProtocolError
 from .lazylog import get_logger
 from .name_servers import NameServerSearch
 
-__all__ = ["SearchResult", "Searcher"]
+__all__ = ["MAX_DUPLICATES", "Duplicate", "SearchResult", "Searcher"]
 
 logger = get_logger("protocol.sync.search")
 
@@ -24,8 +25,13 @@ MAX_DATAGRAM = 1024
 _FIRST_RETRY = 0.05
 _MAX_RETRY = 1.0
 _VERSION = bytes(VersionRequest(0, 13))
+#: Duplicates kept in ``Searcher.duplicates``: a long-lived watcher sees them again
+#: after every reconnect, so the record is bounded.
+MAX_DUPLICATES = 100
 
 SearchResult = tuple[str, tuple[str, int]]
+#: (name, the server used, the other server, time.time() of the second answer)
+Duplicate = tuple[str, tuple[str, int], tuple[str, int], float]
 
 
 class Searcher:
@@ -35,12 +41,20 @@ class Searcher:
     ----------
     destinations : list of (host, port)
         Where searches go (the address list, computed by the caller).
+    name_servers : iterable of (host, port)
+        Name servers searched over TCP as well.
+    connect_timeout : float
+        Seconds allowed for connecting to each name server.
+    on_duplicate : callable, optional
+        ``on_duplicate(duplicate)`` with each :data:`Duplicate` as it is found.
 
     Notes
     -----
     cids are per searcher; a name searched again keeps its cid, so a late
     reply to an earlier datagram still counts. The first reply for a name
-    wins; a different server answering later is logged as a duplicate.
+    wins; a different server answering later is logged as a duplicate and
+    kept in ``duplicates`` (the last :data:`MAX_DUPLICATES`; ``duplicate_count``
+    counts them all).
     """
 
     def __init__(
@@ -48,6 +62,7 @@ class Searcher:
         destinations: list[tuple[str, int]],
         name_servers: Iterable[tuple[str, int]] = (),
         connect_timeout: float = 1.0,
+        on_duplicate: Callable[[Duplicate], None] | None = None,
     ) -> None:
         self.destinations = list(destinations)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -60,7 +75,9 @@ class Searcher:
         self._cids: dict[int, str] = {}
         self._by_name: dict[str, int] = {}
         self.found: dict[str, tuple[str, int]] = {}
-        self.duplicates: list[tuple[str, tuple[str, int], tuple[str, int]]] = []
+        self.duplicates: deque[Duplicate] = deque(maxlen=MAX_DUPLICATES)
+        self.duplicate_count = 0
+        self.on_duplicate = on_duplicate
         self.datagrams_sent = 0
         self.name_servers = [NameServerSearch(a, connect_timeout) for a in name_servers]
 
@@ -206,7 +223,11 @@ class Searcher:
         known = self.found.get(name)
         if known is not None:
             if known != server:
-                self.duplicates.append((name, known, server))
+                duplicate = (name, known, server, time.time())
+                self.duplicates.append(duplicate)
+                self.duplicate_count += 1
+                if self.on_duplicate is not None:
+                    self.on_duplicate(duplicate)
                 logger.warning(
                     "PV %r is served by both %s:%s and %s:%s; using the first",
                     name, *known, *server,

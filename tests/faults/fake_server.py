@@ -528,6 +528,15 @@ def _error_response(ctx: Context) -> list[Any]:
     return [bytes(ErrorResponse(original, cid, "ECA_INTERNAL", "fake server failure"))]
 
 
+def _compound_native_type(ctx: Context) -> list[Any]:
+    """CREATE_CHAN's reply announcing DBR_TIME_DOUBLE as the channel's native type."""
+    cid = ctx.request.cid  # type: ignore[union-attr]
+    return [
+        bytes(AccessRightsResponse(cid, 3)),
+        bytes(CreateChanResponse(ChannelType.TIME_DOUBLE, 1, cid, 1)),
+    ]
+
+
 def _create_ch_fail(ctx: Context) -> list[Any]:
     return [bytes(CreateChFailResponse(ctx.request.cid))]  # type: ignore[union-attr]
 
@@ -561,6 +570,7 @@ FAULTS: dict[str, tuple[str, FaultAction]] = {
     "create_close_mid_message": ("create", _close_mid_message),
     "create_reply_before_create": ("create", _reply_before_create),
     "create_swapped": ("create", _swapped_create),
+    "create_compound_type": ("create", _compound_native_type),
     "malformed": ("op", _garbage),
     "bad_command_id": ("op", _bad_command_id),
     "misaligned": ("op", _misaligned),

@@ -11,7 +11,8 @@ message names the PV; never another exception type, never a hang.
 
 What ``block()`` does, by fault (the :data:`EXPECTED` table):
 
-* not found, silence before the channel exists: ``CATimeoutError`` after ``timeout``;
+* not found, silence before the channel exists: ``CATimeoutError`` after ``timeout``
+  (its subclass ``ConnectTimeoutError`` from read/write: nothing was sent);
 * ERROR from the server: ``ErrorResponseReceived``;
 * a broken stream (malformed, truncated-then-closed, wrong ids, oversized ...),
   CREATE_CH_FAIL or SERVER_DISCONN: ``DisconnectedError`` (the circuit is closed);
@@ -37,6 +38,7 @@ import pytest
 from protocol.errors import (
     CAError,
     CATimeoutError,
+    ConnectTimeoutError,
     DisconnectedError,
     ErrorResponseReceived,
     RemoteProtocolError,
@@ -55,6 +57,7 @@ BLOCKER_DURATION = 0.5
 
 OK = None
 TO, DIS, RPE, ERR = CATimeoutError, DisconnectedError, RemoteProtocolError, ErrorResponseReceived
+CTO = ConnectTimeoutError  # a CATimeoutError before anything was sent
 
 OPS = ("read", "write_notify", "write", "read_write_read", "block")
 
@@ -62,19 +65,20 @@ OPS = ("read", "write_notify", "write", "read_write_read", "block")
 # OK: the call succeeds (block: returns after its duration with an update).
 # "quiet": block returns after its duration without an update.
 EXPECTED: dict[str, tuple[Any, ...]] = {
-    "search_garbage": (TO, TO, TO, TO, TO),
-    "search_wrong_cid": (TO, TO, TO, TO, TO),
-    "silence_after_accept": (TO, TO, TO, TO, TO),
+    "search_garbage": (CTO, CTO, CTO, CTO, TO),
+    "search_wrong_cid": (CTO, CTO, CTO, CTO, TO),
+    "silence_after_accept": (CTO, CTO, CTO, CTO, TO),
     "close_after_accept": (DIS, DIS, DIS, DIS, DIS),
     "garbage_after_accept": (RPE, RPE, RPE, RPE, DIS),
-    "create_silence": (TO, TO, TO, TO, TO),
+    "create_silence": (CTO, CTO, CTO, CTO, TO),
     "create_ch_fail": (ERR, ERR, ERR, ERR, DIS),
     "create_error": (ERR, ERR, ERR, ERR, ERR),
     "create_wrong_cid": (RPE, RPE, RPE, RPE, DIS),
-    "create_truncated": (TO, TO, TO, TO, TO),
+    "create_truncated": (CTO, CTO, CTO, CTO, TO),
     "create_close_mid_message": (DIS, DIS, DIS, DIS, DIS),
     "create_reply_before_create": (RPE, RPE, RPE, RPE, DIS),
     "create_swapped": (OK, OK, OK, OK, OK),
+    "create_compound_type": (RPE, RPE, RPE, RPE, DIS),
     "malformed": (RPE, RPE, RPE, RPE, DIS),
     "bad_command_id": (RPE, RPE, RPE, RPE, DIS),
     "misaligned": (RPE, RPE, RPE, RPE, DIS),
@@ -293,3 +297,27 @@ def test_a_well_behaved_fake_server_serves_every_call(serve: Callable[..., FakeS
     assert initial.data.tolist() == final.data.tolist() == [1.5]
     assert middle is None
     assert server.connections == 4
+
+
+def test_blocker_reports_a_refused_create_and_asks_again(
+    serve: Callable[..., FakeServer],
+) -> None:
+    """An ERROR in reply to CREATE_CHAN is a refusal, as CREATE_CH_FAIL: the watcher is
+    told "disconnected" (not left "searching") and the channel is asked for again later."""
+    from protocol.commands import CreateChanRequest
+    from protocol.sync.subscription import ConnectionState
+
+    server = serve("create_error")
+    states: list[ConnectionState] = []
+
+    def on_connection(sub: Subscription, state: ConnectionState, address: Any) -> None:
+        states.append(state)
+
+    sub = client.subscribe(PV)
+    sub.add_connection_callback(on_connection)
+    blocker = Blocker(sub, timeout=TIMEOUT, repeater=False, keep_searching=True, reconnect=True)
+    blocker.run(BLOCKER_DURATION)
+    assert ConnectionState.DISCONNECTED in states
+    assert ConnectionState.CONNECTED not in states
+    assert 2 <= len(server.sent_requests(CreateChanRequest)) <= 10
+    assert server.connections == 1  # the circuit itself is fine

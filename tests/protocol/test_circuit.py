@@ -143,6 +143,16 @@ def test_unknown_cid_from_server(circuit: VirtualCircuit) -> None:
         circuit.feed(bytes(CreateChanResponse(ChannelType.DOUBLE, 1, 9, 1)))
 
 
+@pytest.mark.parametrize("native", [ChannelType.STS_STRING, ChannelType.TIME_DOUBLE, 38])
+def test_compound_native_type_from_server(circuit: VirtualCircuit, native: int) -> None:
+    """Nothing could be requested of such a channel: the stream is refused, not the user."""
+    channel = circuit.new_channel("VEC:ao")
+    circuit.send(channel.create())
+    with pytest.raises(RemoteProtocolError, match=f"'VEC:ao' announces native type {native}"):
+        circuit.feed(bytes(CreateChanResponse(native, 1, channel.cid, 1)))
+    assert channel.sid is None
+
+
 def test_error_response_clears_the_pending_ioid(circuit: VirtualCircuit) -> None:
     channel = connect(circuit)
     request = channel.write([1.0], notify=True)
