@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import gc
 import os
 import random
@@ -170,7 +171,7 @@ def shown_value(table: WatchTable, name: str) -> float | None:
 
 
 async def run_case(
-    size: tuple[int, int], names: list[str], seconds: float, render: bool
+    size: tuple[int, int], names: list[str], seconds: float, render: bool, profile: str = ""
 ) -> dict[str, Any]:
     t0 = time.monotonic()
     app = build_app(names, cursor_blink=False)
@@ -193,6 +194,9 @@ async def run_case(
         rs0 = clock.render_seconds
         gc_clock = GcClock()
         cpu0, w0, threads0 = time.process_time(), time.monotonic(), thread_cpu()
+        profiler = cProfile.Profile() if profile else None
+        if profiler is not None:
+            profiler.enable()  # the UI (main) thread only
         moves: list[float] = []
         sorts: list[float] = []
         step = seconds / PRESSES
@@ -208,6 +212,9 @@ async def run_case(
                 moves.append(await clock.press(key, lambda t=target: table.cursor_row == t))
             await asyncio.sleep(max(0.0, w0 + step * (i + 1) - time.monotonic()))
         cpu, wall = time.process_time() - cpu0, time.monotonic() - w0
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(f"{profile}.{size[0]}x{size[1]}")
         gc_clock.close()
         result["gc"] = " / ".join(
             f"{n}× ≤{1000 * t:.0f} ms"
@@ -291,6 +298,10 @@ def main() -> int:
     parser.add_argument(
         "--no-render", action="store_true", help="don't render frames to terminal output"
     )
+    parser.add_argument(
+        "--profile", default="", metavar="FILE",
+        help="cProfile the UI thread over the window into FILE.<size> (figures then cost more)",
+    )  # fmt: skip
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
     results = []
@@ -304,9 +315,8 @@ def main() -> int:
             names = [f"{PREFIX}{s}" for s in suffixes]
             for size in sizes:
                 print(f"running {size[0]}×{size[1]} …", flush=True)
-                results.append(
-                    asyncio.run(run_case(size, names, args.seconds, not args.no_render))  # type: ignore[arg-type]
-                )
+                case = run_case(size, names, args.seconds, not args.no_render, args.profile)  # type: ignore[arg-type]
+                results.append(asyncio.run(case))
     report(results, args.count)
     return 0
 

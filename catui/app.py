@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Iterable
+import sys
+import time
+from collections.abc import Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -12,15 +14,26 @@ from typing import Any
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
+from catui.data import journal
+from catui.data.session import SessionState, save_session
 from catui.dialogs.write import WriteRequest
 from catui.feed import Feed
-from catui.messages import Mailbox, WriteFinished
+from catui.log_capture import LogCapture
+from catui.low_bandwidth import LOW_BANDWIDTH_HZ, MONO_THEME, no_color_requested, textual_no_color
+from catui.messages import Mailbox, TerminalLost, WriteFinished
+from catui.model import SORTS
 from catui.screens.watch import WatchScreen
-from catui.write_outcome import describe_write
+from catui.write_outcome import describe_write, journal_status
 
 __all__ = ["CatuiApp", "parse_keymap"]
+
+
+#: Worker groups restarted after a failure, and what they do, for the operator.
+_RESTARTED_WORKERS = {"monitor": "Monitoring", "control": "Reading PV metadata"}
 
 
 def parse_keymap(text: str) -> dict[str, str]:
@@ -31,6 +44,15 @@ def parse_keymap(text: str) -> dict[str, str]:
         if sep and binding_id.strip() and keys.strip():
             keymap[binding_id.strip()] = keys.strip()
     return keymap
+
+
+def _driver_class() -> type[Driver] | None:
+    """:class:`catui.terminal.CatuiDriver` where Textual would use its Linux driver."""
+    if sys.platform == "win32" or os.environ.get("TEXTUAL_DRIVER"):
+        return None
+    from catui.terminal import CatuiDriver  # termios: not on Windows
+
+    return CatuiDriver
 
 
 class CatuiApp(App[None]):
@@ -52,6 +74,18 @@ class CatuiApp(App[None]):
         Time zone of timestamps; local time by default.
     cursor_blink : bool
         False for tests and screenshots.
+    journal_path : Path, optional
+        The write journal (JSON Lines, appended to); by default
+        :func:`catui.data.journal.default_journal_path`.
+    low_bandwidth : bool
+        No colours, no animation, no cursor blink, at most
+        :data:`~catui.low_bandwidth.LOW_BANDWIDTH_HZ` redraws a second.  A non-empty
+        ``$NO_COLOR`` alone means no colours.
+    state_path : Path, optional
+        Where the session (watchlist, filter, sort) is saved when the app exits, however
+        it exits; None: not saved.
+    filter_text, sort : str
+        The filter and sort to start with (a restored session's).
     """
 
     CSS_PATH = ["styles/global.tcss", "styles/app.tcss"]
@@ -70,9 +104,44 @@ class CatuiApp(App[None]):
         refresh_hz: float = 10.0,
         tz: datetime.tzinfo | None = None,
         cursor_blink: bool = True,
+        journal_path: Path | None = None,
+        low_bandwidth: bool = False,
+        state_path: Path | None = None,
+        filter_text: str = "",
+        sort: str = "list",
+        stale: Mapping[str, float | None] | None = None,
+        stale_default: float | None = None,
     ) -> None:
-        super().__init__()
+        #: No colours at all (``--low-bandwidth``, or ``$NO_COLOR``): Textual's
+        #: ``NoColor`` filter over native ANSI colours, and a theme that shows the
+        #: cursor in reverse video.
+        self.monochrome = low_bandwidth or no_color_requested()
+        with textual_no_color(self.monochrome):
+            super().__init__(
+                driver_class=_driver_class(), ansi_color=True if self.monochrome else None
+            )
+        self.register_theme(MONO_THEME)
+        if self.monochrome:
+            self.theme = MONO_THEME.name
+        self.low_bandwidth = low_bandwidth
+        if low_bandwidth:
+            self.animation_level = "none"
+            refresh_hz = min(refresh_hz, LOW_BANDWIDTH_HZ)
+            cursor_blink = False
+        self.state_path = state_path
+        #: Why the session could not be saved at exit (for the caller to report).
+        self.session_error: str | None = None
+        #: Why the app ended without a quit key: the terminal went away, or a signal.
+        self.terminal_lost: str | None = None
+        self._start_filter = filter_text
+        self._start_sort = sort
+        self._watch: WatchScreen | None = None
+        #: worker group -> (failures in a row, when the last one happened)
+        self._worker_failures: dict[str, tuple[int, float]] = {}
         self.names = list(names)
+        #: Stale thresholds: per PV (from the watchlist file), else the default (--stale).
+        self.stale_thresholds: dict[str, float | None] = dict(stale or {})
+        self.stale_default = stale_default
         self.feed = feed
         self.mailbox = Mailbox()
         self.feed.attach(self.mailbox)
@@ -81,13 +150,25 @@ class CatuiApp(App[None]):
         self.refresh_hz = refresh_hz
         self.tz = tz
         self.cursor_blink = cursor_blink
+        self.journal_path = (
+            journal_path if journal_path is not None else journal.default_journal_path()
+        )
         #: binding id -> keys, from ``$CATUI_KEYMAP`` (e.g. ``watch-add=plus``)
         self.keymap = parse_keymap(os.environ.get("CATUI_KEYMAP", ""))
         if self.keymap:
             self.set_keymap(self.keymap)
+        #: Records of the protocol and catui loggers while the app runs (shown by D).
+        self.log_capture = LogCapture()
 
     def on_mount(self) -> None:
-        self.push_screen(WatchScreen(self.names, self.refresh_hz))
+        # Before the workers start: their warnings go to the diagnostics screen, not
+        # over this one.
+        self.log_capture.install()
+        self._watch = WatchScreen(self.names, self.refresh_hz)
+        self._watch.watchlist.filter = self._start_filter
+        if self._start_sort in SORTS:
+            self._watch.watchlist.sort = self._start_sort
+        self.push_screen(self._watch)
         self.run_monitor()
         self.run_control_reader()
 
@@ -106,16 +187,90 @@ class CatuiApp(App[None]):
         """``read(pv, data_type='control')`` of each PV that connects."""
         self.feed.run_control_reader()
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A CA worker that failed is reported in words and started again, backing off.
+
+        Otherwise a dead monitor would silently stop every update (its rows are marked
+        disconnected by the feed meanwhile).
+        """
+        group = event.worker.group
+        if event.state is not WorkerState.ERROR or group not in _RESTARTED_WORKERS:
+            return
+        now = time.monotonic()
+        failures, last = self._worker_failures.get(group, (0, now))
+        # Failures an hour apart are not a series: start the back-off again.
+        failures = failures + 1 if now - last < 3600 else 1
+        self._worker_failures[group] = (failures, now)
+        delay = min(2.0 ** (failures - 1), 30.0)
+        error = event.worker.error
+        self.notify(
+            f"{_RESTARTED_WORKERS[group]} stopped ({type(error).__name__}: {error}); "
+            f"restarting in {delay:g} s",
+            severity="error",
+            timeout=10,
+            markup=False,
+        )
+        restart = self.run_monitor if group == "monitor" else self.run_control_reader
+        self.set_timer(delay, restart)
+
     @work(thread=True, exit_on_error=False, group="write")
     def write_pv(self, screen: Screen[Any], request: WriteRequest) -> None:
-        """Write with notify; tell ``screen`` how it went, in words."""
+        """Read, write with notify, read back; tell ``screen`` how it went, in words.
+
+        The read before gives undo (and the journal) the value the IOC held right
+        before this write, not a coalesced monitor value; the read after, what the IOC
+        reports now, which is what the operator is told, not what was typed.
+        """
+        # One deadline for it all: the read before may use half of it at most.
+        started = time.monotonic()
+        old = self._read_data(request.pv, min(2.0, self.write_timeout / 2))
+        remaining = max(0.1, self.write_timeout - (time.monotonic() - started))
+        sent = time.time()
+        response: Any = None
+        error: Exception | None = None
         try:
-            response = self.feed.write(request.pv, request.value, self.write_timeout)
+            response = self.feed.write(request.pv, request.value, remaining)
         except Exception as exc:
+            error = exc
             ok, text = describe_write(request.pv, request.text, None, exc, self.write_timeout)
+            reported = None
         else:
             ok, text = describe_write(request.pv, request.text, response, None, self.write_timeout)
-        screen.post_message(WriteFinished(request.pv, ok, text))
+            reported = self._read_data(request.pv, min(1.0, self.write_timeout)) if ok else None
+        screen.post_message(WriteFinished(request.pv, ok, text, old, reported))
+        self.journal_write(request, sent, response, error, text)
+
+    def journal_write(
+        self, request: WriteRequest, sent: float, response: Any, error: Exception | None, text: str
+    ) -> None:
+        """Append a write to the journal (in the write's worker thread).
+
+        A journal that cannot be written is a warning: the write itself was already
+        reported, and must not look as if it failed.
+        """
+        status, reply = journal_status(response, error)
+        # With neither an old text nor an old value, the old value was not known.
+        old = request.old_text if request.old_text or request.old_value is not None else None
+        if not reply and status != "completed":
+            reply = text  # the server said nothing: the sentence the operator was told
+        entry = journal.new_entry(request.pv, old, request.text, status, reply, when=sent)
+        try:
+            journal.append(self.journal_path, entry)
+        except OSError as exc:
+            # notify() is thread-safe; markup=False: a path or PV name may hold "[".
+            self.notify(
+                f"Write journal not written ({exc.strerror or exc}): {self.journal_path}",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
+
+    def _read_data(self, pv: str, timeout: float) -> Any:
+        """The data of one read of ``pv``, or None if it failed (the write goes on)."""
+        try:
+            return self.feed.read(pv, timeout).data
+        except Exception:
+            return None
 
     # -- command palette: every binding of the screen ------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -129,9 +284,38 @@ class CatuiApp(App[None]):
                 )
 
     # -- shutting down -------------------------------------------------------------
+    def session_state(self) -> SessionState | None:
+        """The watchlist, filter and sort (also once the app has exited); None before."""
+        if self._watch is None:
+            return None
+        watchlist = self._watch.watchlist
+        return SessionState(tuple(watchlist.names), watchlist.filter, watchlist.sort)
+
+    def save_session(self) -> bool:
+        """Save the session to :attr:`state_path`, if any; a failure is kept, not raised."""
+        state = self.session_state()
+        if self.state_path is None or state is None:
+            return False
+        try:
+            save_session(self.state_path, state)
+        except OSError as exc:
+            self.session_error = f"session not saved: {exc.strerror or exc} ({self.state_path})"
+            return False
+        self.session_error = None
+        return True
+
+    def on_terminal_lost(self, message: TerminalLost) -> None:
+        if self.terminal_lost is None:
+            self.terminal_lost = message.reason
+        self.exit()
+
     def exit(self, *args: Any, **kwargs: Any) -> None:
         self.feed.stop()
+        # Saved before the screen is torn down: if the terminal is gone, what follows
+        # may not get far.
+        self.save_session()
         super().exit(*args, **kwargs)
 
     def on_unmount(self) -> None:
         self.feed.stop()
+        self.log_capture.uninstall()

@@ -14,12 +14,15 @@ import logging
 import queue
 import threading
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from catui.messages import ConnectionEvent, Mailbox
 from catui.model import ControlInfo
 from protocol.sync.client import Blocker, Subscription, read, subscribe, write
 from protocol.sync.subscription import ConnectionState
+
+if TYPE_CHECKING:
+    from protocol.sync.diagnostics import BlockerDiagnostics
 
 __all__ = ["CAFeed", "Feed"]
 
@@ -47,11 +50,17 @@ class Feed(Protocol):
     def run_control_reader(self) -> None:
         """Read control metadata of PVs as they connect, until :meth:`stop`."""
 
+    def read(self, name: str, timeout: float) -> Any:
+        """One plain read (``DBR_TIME``); the response, or raise the client's error."""
+
     def write(self, name: str, value: Any, timeout: float) -> Any:
         """Write with notify and wait for completion; return the response."""
 
     def stop(self) -> None:
         """End both ``run_*`` loops (thread-safe, idempotent)."""
+
+    def diagnostics(self) -> BlockerDiagnostics:
+        """A snapshot of searches, circuits and duplicates (thread-safe, no I/O)."""
 
 
 class CAFeed:
@@ -67,6 +76,7 @@ class CAFeed:
         self.control_timeout = control_timeout
         self._mailbox: Mailbox | None = None
         self._blocker = Blocker(keep_searching=True, reconnect=True, repeater=False)
+        self._blocker_used = False
         self._subs: dict[str, Subscription] = {}
         self._lock = threading.Lock()
         self._controls: queue.Queue[tuple[str, int] | None] = queue.Queue()
@@ -90,18 +100,44 @@ class CAFeed:
                 sub.add_connection_callback(self._connection_cb)
                 self._subs[name] = sub
                 new.append(sub)
+            blocker = self._blocker
         if new:
-            self._blocker.add(*new)
+            blocker.add(*new)
 
     def remove(self, names: Iterable[str]) -> None:
         with self._lock:
             gone = [self._subs.pop(name) for name in names if name in self._subs]
+            blocker = self._blocker
         if gone:
-            self._blocker.remove(*gone)
+            blocker.remove(*gone)
 
     def run_monitor(self) -> None:
-        if not self._stopped.is_set():
-            self._blocker.run()
+        """Run the Blocker until :meth:`stop`; after a failure, a new one per call.
+
+        Raises
+        ------
+        Exception
+            Whatever ended the Blocker, once every PV was marked disconnected (nothing
+            flows any more, so no row may stay "connected"); the app reports it and
+            calls again later, which starts a fresh Blocker with every subscription.
+        """
+        with self._lock:
+            if self._stopped.is_set():
+                return
+            if self._blocker_used:  # its state died with the failure that ended it
+                self._blocker = Blocker(
+                    *self._subs.values(), keep_searching=True, reconnect=True, repeater=False
+                )
+            self._blocker_used = True
+            blocker = self._blocker
+        try:
+            blocker.run()
+        except Exception:
+            with self._lock:
+                subs = list(self._subs.values())
+            for sub in subs:
+                self._on_connection(sub, ConnectionState.DISCONNECTED, None)
+            raise
 
     def run_control_reader(self) -> None:
         while not self._stopped.is_set():
@@ -127,12 +163,20 @@ class CAFeed:
             if self._mailbox is not None:
                 self._mailbox.put_control(name, ControlInfo.from_metadata(response.metadata))
 
+    def read(self, name: str, timeout: float) -> Any:
+        return read(name, data_type="time", timeout=timeout, repeater=False)
+
     def write(self, name: str, value: Any, timeout: float) -> Any:
         return write(name, value, notify=True, timeout=timeout, repeater=False)
 
+    def diagnostics(self) -> BlockerDiagnostics:
+        return self._blocker.diagnostics()
+
     def stop(self) -> None:
         self._stopped.set()
-        self._blocker.interrupt()
+        with self._lock:  # not the Blocker run_monitor is about to replace
+            blocker = self._blocker
+        blocker.interrupt()
         self._controls.put(None)
 
     # -- callbacks, in the monitor thread ------------------------------------

@@ -38,6 +38,8 @@ __all__ = [
 
 #: How many recent values a PV keeps for its sparkline.
 HISTORY_LENGTH = 120
+#: How many alarm changes a PV keeps for the detail pane.
+ALARM_HISTORY_LENGTH = 6
 
 SEARCHING = "searching"
 CONNECTED = "connected"
@@ -165,6 +167,16 @@ class PVState:
     control: ControlInfo | None = None
     updates: int = 0
     history: deque[float] = field(default_factory=lambda: deque(maxlen=HISTORY_LENGTH))
+    #: The last few alarm changes: (IOC timestamp or None, status, severity), oldest first.
+    alarm_changes: deque[tuple[float | None, int, int]] = field(
+        default_factory=lambda: deque(maxlen=ALARM_HISTORY_LENGTH)
+    )
+    #: Seconds the timestamp may stand still before the row is marked stale (None: never).
+    stale_after: float | None = None
+    #: Seconds the timestamp has stood still, once past ``stale_after`` (see check_stale).
+    stale_for: float | None = None
+    _stamp_seen: float | None = field(default=None, repr=False)
+    _stamp_moved_at: float | None = field(default=None, repr=False)
     # What the properties value, severity, status and timestamp return; _raw is an
     # update taken by stash() and not decoded yet (decoded when one of them is read).
     _value: Any = field(default=None, repr=False)  # list[str] or numpy array, see decode_data
@@ -226,9 +238,7 @@ class PVState:
     # -- folding in what the worker saw ---------------------------------------
     def apply_update(self, response: Any) -> None:
         """Take the value, alarm and timestamp of a subscription update."""
-        if self._raw is not None:  # one never decoded: the history has a gap
-            self._raw = None
-            self.history.clear()
+        self._raw = None  # one stashed and not decoded is older than this one
         self.updates += 1
         self._decode(response)
 
@@ -236,22 +246,55 @@ class PVState:
         """:meth:`apply_update`, decoded only when value, alarm or time are read.
 
         For PVs nobody looks at: a thousand updates a tick cost a thousand
-        references.  An update replaced before it was decoded leaves a gap in the
-        history, which then starts again (it is the selected PV's recent values).
+        references and the first value, for the row's trend.
         """
-        if self._raw is not None:
-            self.history.clear()
         self._raw = response
         self.updates += 1
+        data = response.data
+        if len(data) and not isinstance(data, list):
+            first = float(data[0])
+            if math.isfinite(first):
+                self.history.append(first)
 
     def settle(self) -> None:
         """Decode the stashed update, if any."""
         raw = self._raw
         if raw is not None:
             self._raw = None
-            self._decode(raw)
+            self._decode(raw, history=False)
 
-    def _decode(self, response: Any) -> None:
+    def note_alarm(self, status: int, severity: int, timestamp: float | None) -> None:
+        """An alarm change seen by the monitor (even in an update coalesced away)."""
+        changes = self.alarm_changes
+        if changes and changes[-1][1:] == (status, severity):
+            return
+        if not changes and not severity:
+            return  # no alarm when first seen: nothing has changed yet
+        changes.append((timestamp, status, severity))
+
+    def check_stale(self, now: float) -> bool:
+        """Update :attr:`stale_for` at monotonic time ``now``; whether it changed.
+
+        A timestamp that moves resets the clock; one that stands still longer than
+        :attr:`stale_after` on a connected PV makes the row stale.  Only connected PVs
+        with a value can be stale: disconnected and never-seen PVs say so themselves.
+        """
+        before = self.stale_for
+        stamp = self.timestamp if self.connection == CONNECTED else None
+        if stamp is None or self.stale_after is None:
+            self._stamp_seen = self._stamp_moved_at = None
+            self.stale_for = None
+            return before is not None
+        if stamp != self._stamp_seen or self._stamp_moved_at is None:
+            self._stamp_seen, self._stamp_moved_at = stamp, now
+        still = now - self._stamp_moved_at
+        self.stale_for = still if still > self.stale_after else None
+        # Redraw when it turns stale, recovers, or its age shows another second.
+        return (before is None) != (self.stale_for is None) or (
+            before is not None and self.stale_for is not None and int(before) != int(still)
+        )
+
+    def _decode(self, response: Any, history: bool = True) -> None:
         # Ten thousand a second at scale: decode_data, scalar() and the history
         # inlined, the same results.
         data = response.data
@@ -269,7 +312,7 @@ class PVState:
             self._status = int(getattr(metadata, "status", 0))
             stamp = getattr(metadata, "timestamp", None)
             self._timestamp = None if stamp is None else float(stamp)
-        if isinstance(first, (int, float)) and math.isfinite(first):
+        if history and isinstance(first, (int, float)) and math.isfinite(first):
             self.history.append(float(first))
 
     def apply_connection(
@@ -364,6 +407,13 @@ def format_value(state: PVState, max_items: int = 4, width: int = 32) -> str:
         if 0 <= index < len(control.enum_strings):
             return control.enum_strings[index]
     return _clip(format_number(scalar, control.precision) + units, width)
+
+
+def format_data(state: PVState, data: Any, width: int = 60) -> str:
+    """``data`` (a read's values) formatted as ``state``'s value would be."""
+    probe = PVState(state.name, CONNECTED, state.native_type, state.count, control=state.control)
+    probe._value = decode_data(data, None)
+    return format_value(probe, max_items=8, width=width)
 
 
 def _array_text(count: int, items: Sequence[str], more: bool) -> str:

@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["INT_RANGES", "MAX_STRING_BYTES", "limit_warning", "parse_value"]
+__all__ = ["INT_RANGES", "MAX_STRING_BYTES", "limit_warning", "limit_warnings", "parse_value"]
 
 #: A DBR_STRING holds 40 bytes, the terminating NUL included.
 MAX_STRING_BYTES = 39
@@ -113,14 +113,28 @@ def parse_value(
 
 def limit_warning(value: Any, limits: dict[str, tuple[float, float]]) -> str | None:
     """A warning when a number lies outside the control (drive) limits, else None."""
-    if "control" not in limits:
-        return None
-    low, high = limits["control"]
+    warnings = limit_warnings(value, limits)
+    return warnings[0] if warnings and "control" in limits else None
+
+
+_LIMIT_WORDS = {
+    "control": ("control limits", "DRVL/DRVH", "the IOC will clip or refuse it"),
+    "display": ("display range", "LOPR/HOPR", "check it is meant"),
+}
+
+
+def limit_warnings(value: Any, limits: dict[str, tuple[float, float]]) -> list[str]:
+    """A warning for each of the control and display limits a number lies outside."""
     values = value if isinstance(value, list) else [value]
-    outside = [v for v in values if isinstance(v, (int, float)) and not low <= v <= high]
-    if not outside:
-        return None
-    return (
-        f"{outside[0]:g} is outside the control limits {low:g} … {high:g}; "
-        "the IOC will clip or refuse it"
-    )
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    warnings = []
+    for kind, (words, fields, advice) in _LIMIT_WORDS.items():
+        if kind not in limits or not numbers:
+            continue
+        low, high = limits[kind]
+        outside = [v for v in numbers if not low <= v <= high]
+        if outside:
+            warnings.append(
+                f"{outside[0]:g} is outside the {words} {low:g} … {high:g} ({fields}); {advice}"
+            )
+    return warnings

@@ -10,13 +10,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from catui.messages import ConnectionEvent, Mailbox
 from catui.model import ControlInfo
 from protocol.channel_types import ChannelType
+
+if TYPE_CHECKING:
+    from protocol.sync.diagnostics import BlockerDiagnostics
 
 __all__ = ["FakeFeed", "FakeMetadata", "FakePV", "FakeResponse"]
 
@@ -131,6 +134,17 @@ class FakeFeed:
     def run_control_reader(self) -> None:
         self._stop.wait()
 
+    def read(self, name: str, timeout: float) -> Any:
+        pv = self.pvs.get(name)
+        if pv is None or pv.state != "connected":
+            raise TimeoutError(f"{name}: not connected")
+        last = self.writes_to(name)
+        return pv.response(last[-1] if last else pv.values[-1] if pv.values else 0)
+
+    def writes_to(self, name: str) -> list[Any]:
+        """The values written to ``name``, in order."""
+        return [value for pv, value in self.writes if pv == name]
+
     def write(self, name: str, value: Any, timeout: float) -> Any:
         if self._stop.wait(self.write_delay):
             raise TimeoutError("stopped")
@@ -141,6 +155,15 @@ class FakeFeed:
         if self._mailbox is not None:
             self._mailbox.put_update(name, pv.response(value))
         return WriteReply()
+
+    def diagnostics(self) -> BlockerDiagnostics:
+        """A fixed snapshot of the PVs added, timed at the plant's latest timestamp."""
+        from catui.dev.fake_diagnostics import fixed_diagnostics
+
+        when = max((pv.timestamp for pv in self.pvs.values()), default=0.0)
+        known = self.pvs
+        states = [(n, known[n].state if n in known else "searching") for n in self.added]
+        return fixed_diagnostics(states, when)
 
     def stop(self) -> None:
         self._stop.set()

@@ -114,7 +114,9 @@ SNAPSHOTS: dict[str, tuple[str, ...]] = {
     "main": (),
     "detail_array": ("down",) * 8,
     "write_dialog": ("down", "down", "w", "6", "0"),
+    "write_confirm": ("down", "down", "w", "6", "0", "enter"),
     "help": ("question_mark",),
+    "diagnostics": ("D",),
 }
 
 

@@ -20,17 +20,23 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("escape", "answer(False)", "Cancel", id="confirm-cancel"),
     ]
 
-    def __init__(self, question: str, detail: str = "", *, yes: str = "Yes") -> None:
+    def __init__(
+        self, question: str, detail: str = "", *, yes: str = "Yes", body: str = ""
+    ) -> None:
         super().__init__()
         self.question = question
         self.detail = detail
+        self.body = body
         self.yes = yes
 
     def compose(self) -> ComposeResult:
+        # markup=False throughout: the texts hold PV names and values, which may hold "[".
         with Vertical(classes="dialog", id="confirm-dialog"):
-            yield Static(self.question, classes="dialog-title")
+            yield Static(self.question, classes="dialog-title", markup=False)
+            if self.body:
+                yield Static(self.body, id="confirm-body", markup=False)
             if self.detail:
-                yield Static(self.detail, classes="dialog-warning")
+                yield Static(self.detail, classes="dialog-warning", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("No", id="confirm-no-button", variant="primary")
                 yield Button(f"{self.yes} (y)", id="confirm-yes-button", variant="warning")

@@ -11,17 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 
-from catui.data.write_value import limit_warning, parse_value
+from catui.data.write_value import parse_value
 from catui.dialogs.confirm import ConfirmDialog
 from catui.model import PVState, format_number, format_value
+from catui.write_preview import WritePreview, preview
 
-__all__ = ["WriteDialog", "WriteRequest", "WriteTarget"]
+__all__ = ["WriteDialog", "WriteRequest", "WriteTarget", "confirm_write"]
 
 
 @dataclass(frozen=True)
@@ -76,13 +78,30 @@ class WriteTarget:
         return "No control limits"
 
 
+def confirm_write(question: str, armed: WritePreview, yes: str) -> ConfirmDialog:
+    """The confirm step of an armed write: old → new and what is sent, warnings apart."""
+    return ConfirmDialog(
+        question,
+        "\n".join(f"⚠ {warning}" for warning in armed.warnings),
+        yes=yes,
+        body=f"old: {armed.old}\nnew: {armed.new}\nsent: {armed.sent}",
+    )
+
+
 @dataclass(frozen=True)
 class WriteRequest:
-    """A confirmed write."""
+    """A confirmed write.
+
+    ``old_text`` is the value shown when the dialog opened (what the journal records
+    as the old value); ``old_value`` the value itself (what undo writes back), None
+    when unknown.
+    """
 
     pv: str
     value: Any
     text: str
+    old_text: str = ""
+    old_value: Any = None
 
 
 class WriteDialog(ModalScreen[WriteRequest | None]):
@@ -97,25 +116,26 @@ class WriteDialog(ModalScreen[WriteRequest | None]):
     def compose(self) -> ComposeResult:
         t = self.target
         with Vertical(classes="dialog", id="write-dialog"):
-            yield Static(f"Write {t.name}", classes="dialog-title")
+            yield Static(f"Write {t.name}", classes="dialog-title", markup=False)
             kind = f"{t.type_name}[{t.count}]" if t.count > 1 else t.type_name
-            yield Static(f"Current: {t.current}  ({kind})", id="write-current")
-            yield Static(t.describe_limits(), id="write-limits")
+            yield Static(f"Current: {t.current}  ({kind})", id="write-current", markup=False)
+            yield Static(t.describe_limits(), id="write-limits", markup=False)
             if not t.writable:
                 yield Static(
                     f"No write access: the server grants read only on {t.name}. "
                     "Nothing will be sent.",
                     id="write-refused",
                     classes="dialog-error",
+                    markup=False,
                 )
                 yield Static("Esc: close", classes="dialog-hint")
                 return
             if t.is_enum:
-                yield OptionList(*t.enum_strings, id="write-choices")
+                yield OptionList(*(Text(s) for s in t.enum_strings), id="write-choices")
             else:
                 placeholder = "comma-separated values" if t.count > 1 and not t.as_text else ""
                 yield Input(placeholder=placeholder, id="write-input")
-            yield Static("", id="write-error", classes="dialog-error")
+            yield Static("", id="write-error", classes="dialog-error", markup=False)
             yield Static("Enter: check, then confirm · Esc: cancel", classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -149,16 +169,14 @@ class WriteDialog(ModalScreen[WriteRequest | None]):
             error.update(f"Not written: {exc}")
             return
         error.update("")
-        warning = limit_warning(value, t.limits) or ""
+        armed = preview(t, value)
         shown = text.strip() if not t.as_text else text
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.dismiss(WriteRequest(t.name, value, shown))
+                self.dismiss(WriteRequest(t.name, value, shown, old_text=t.current))
 
-        self.app.push_screen(
-            ConfirmDialog(f"Write {shown!r} to {t.name}?", warning, yes="Write"), confirmed
-        )
+        self.app.push_screen(confirm_write(f"Write {t.name}?", armed, "Write"), confirmed)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

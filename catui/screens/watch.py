@@ -7,26 +7,36 @@ Updates reach it only through the app's mailbox, drained by a timer at
 from __future__ import annotations
 
 import gc
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import Footer, Header
 
+from catui.data.durations import parse_seconds
 from catui.data.watchlist import save_watchlist
 from catui.dialogs.add_pvs import AddPVsDialog
+from catui.dialogs.confirm import ConfirmDialog
+from catui.dialogs.copy_out import CopyDialog
 from catui.dialogs.filter import FilterDialog
 from catui.dialogs.prompt import TextPrompt
-from catui.dialogs.write import WriteDialog, WriteRequest, WriteTarget
+from catui.dialogs.write import WriteDialog, WriteRequest, WriteTarget, confirm_write
+from catui.lag import LagMeter
+from catui.live_snapshot import put_rows, snapshot_rows
 from catui.messages import Drained, WriteFinished
-from catui.model import CONNECTED, PVState, Watchlist
+from catui.model import CONNECTED, PVState, Watchlist, format_data
+from catui.screens.compare import CompareScreen
+from catui.screens.diagnostics import DiagnosticsScreen
 from catui.screens.help import HelpScreen
+from catui.screens.journal import JournalScreen
 from catui.widgets.detail_pane import DetailPane
 from catui.widgets.status_bar import StatusBar
 from catui.widgets.watch_table import WatchTable
+from catui.write_preview import preview, writable_value
 
 if TYPE_CHECKING:
     from catui.app import CatuiApp
@@ -57,12 +67,26 @@ class WatchScreen(Screen[None]):
         Binding("s", "sort", "Sort", tooltip="Sort by list order, name or severity",
                 id="watch-sort"),
         Binding("p", "pause", "Pause", tooltip="Pause or resume updates", id="watch-pause"),
+        Binding("space", "mark", "Mark", tooltip="Mark or unmark the row (copy, stale "
+                "apply to marked rows)", id="watch-mark", show=False),
+        Binding("u", "undo", "Undo", tooltip="Write back the value before the last write",
+                id="watch-undo", show=False),
+        Binding("t", "stale", "Stale after", tooltip="Mark rows stale when their time stands "
+                "still (selected or marked rows)", id="watch-stale", show=False),
         Binding("i", "details", "Details", tooltip="Show or hide the detail pane",
                 id="watch-details", show=False),
         Binding("ctrl+s", "save", "Save", tooltip="Save the watchlist to a file",
                 id="watch-save"),
         Binding("question_mark", "help", "Help", tooltip="Show the keys", id="watch-help",
                 key_display="?"),
+        Binding("j", "journal", "Journal", tooltip="Show the journal of writes",
+                id="watch-journal", show=False),
+        Binding("c", "copy", "Copy", tooltip="Copy the selected rows: get/put lines, "
+                "Markdown or CSV snapshot", id="watch-copy", show=False),
+        Binding("v", "compare", "Compare", tooltip="Compare a saved snapshot with the live "
+                "values", id="watch-compare", show=False),
+        Binding("D", "diagnostics", "Diagnostics", tooltip="Show CA diagnostics",
+                id="watch-diagnostics", show=False),
         Binding("q", "quit", "Quit", tooltip="Quit catui", id="watch-quit"),
     ]  # fmt: skip
 
@@ -71,11 +95,17 @@ class WatchScreen(Screen[None]):
         self.watchlist = Watchlist(names)
         self.refresh_hz = refresh_hz
         self.paused = False
+        self._lag = LagMeter(1.0 / refresh_hz)
+        self._was_paused = False
         #: Drains that changed something, and monitor updates seen / coalesced away.
         self.redraws = 0
         self.updates_seen = 0
         self.updates_coalesced = 0
         self._writes: dict[str, int] = {}
+        #: (PV, its value read just before the last write that completed): for undo.
+        self.last_write: tuple[str, Any] | None = None
+        #: The last snapshot saved from the copy dialog (what compare offers first).
+        self.snapshot_path: Path | None = None
         self._connected: int | None = None  # connected PVs, as last counted
         #: PVs whose last update is stashed, not decoded (see apply).
         self._stashed: dict[str, PVState] = {}
@@ -92,10 +122,18 @@ class WatchScreen(Screen[None]):
             yield DetailPane(tz=self.catui.tz, id="detail")
         yield Footer(compact=True)
 
+    def stale_threshold(self, name: str) -> float | None:
+        """The stale threshold a PV starts with: its own (watchlist file), or the default."""
+        app = self.catui
+        return app.stale_thresholds.get(name, app.stale_default)
+
     def on_mount(self) -> None:
+        for state in self.watchlist.states.values():
+            state.stale_after = self.stale_threshold(state.name)
         self.show_rows()
         self.catui.feed.add(self.watchlist.names)
         self.set_interval(1.0 / self.refresh_hz, self.drain, name="drain")
+        self.set_interval(1.0, self.check_stale, name="stale")
         self.query_one(WatchTable).focus()
         _freeze_startup_objects()
 
@@ -105,34 +143,48 @@ class WatchScreen(Screen[None]):
     # -- the mailbox ----------------------------------------------------------
     def drain(self) -> None:
         """Apply what the workers left in the mailbox; redraw the rows that changed."""
+        mailbox = self.catui.mailbox
         if self.paused:
+            self._was_paused = True
+            behind = self._lag.behind(mailbox.oldest, time.monotonic())
+            self.query_one(StatusBar).behind = behind
             return
-        box = self.catui.mailbox.drain()
+        box = mailbox.drain()
         self.updates_seen += len(box.updates) + box.dropped
         self.updates_coalesced += box.dropped
         if box:
             self.apply(box)
+        # What waited during a pause is not lag (the status bar said how far behind).
+        since = None if self._was_paused else box.since
+        self._was_paused = False
+        status = self.query_one(StatusBar)
+        status.behind = None
+        status.lag = self._lag.observe(since, time.monotonic())
 
     def apply(self, box: Drained) -> None:
         states = self.watchlist.states
         updates, connections, controls = box.updates, box.connections, box.controls
         changed: list[PVState] = []
-        resort = False
         table = self.query_one(WatchTable)
         # Updates of PVs nobody sees (rows off screen, not selected) are only stashed:
-        # decoded when read (drawn, selected, sorted by severity, written to…).  Sorted
-        # by severity, every update counts at once.
+        # decoded when read (drawn, selected, sorted, written to…).  Sorted by
+        # severity, the order changes only with an alarm or a connection: the mailbox
+        # lists every alarm change, so nothing needs decoding to know.
         by_severity = self.watchlist.sort == "severity"
-        seen = None if by_severity else table.names_on_screen()
+        resort = by_severity and bool(box.alarms or connections)
+        seen = table.names_on_screen()
         stashed = self._stashed
         self._stashed = now_stashed = {}
+        for name, status, severity, stamp in box.alarms:
+            state = states.get(name)
+            if state is not None:
+                state.note_alarm(status, severity, stamp)
         # Most ticks carry only updates: their names, without building box.names.
         names = box.names if connections or controls else updates
         for name in names:
             state = states.get(name)
             if state is None:
                 continue  # removed meanwhile
-            before = (state.severity, state.connection) if by_severity else None
             event = connections.get(name)
             if event is not None:
                 state.apply_connection(
@@ -140,7 +192,7 @@ class WatchScreen(Screen[None]):
                 )
             response = updates.get(name)
             if response is not None:
-                if seen is None or name in seen:
+                if name in seen:
                     state.apply_update(response)
                 else:
                     state.stash(response)
@@ -149,8 +201,6 @@ class WatchScreen(Screen[None]):
             if control is not None:
                 state.control = control
             changed.append(state)
-            if by_severity:
-                resort = resort or before != (state.severity, state.connection)
         # Stashed at an earlier tick and not replaced since (a quiet PV): decode it
         # now, rather than keep the received buffer it views alive.
         for name, state in stashed.items():
@@ -167,6 +217,23 @@ class WatchScreen(Screen[None]):
         if selected is not None and selected in names and selected in states:
             self.show_detail()
         self.update_status(recount=bool(connections))
+
+    def check_stale(self) -> None:
+        """Mark (or clear) stale rows: a timestamp standing still past its threshold."""
+        if self.paused:
+            return  # paused, nothing moves on screen: that is not the IOC's doing
+        now = time.monotonic()
+        changed = [
+            state
+            for state in self.watchlist.states.values()
+            if state.stale_after is not None or state.stale_for is not None
+            if state.check_stale(now)
+        ]
+        if changed:
+            self.query_one(WatchTable).refresh_states(changed)
+            selected = self.query_one(WatchTable).selected_name
+            if any(state.name == selected for state in changed):
+                self.show_detail()
 
     # -- drawing --------------------------------------------------------------
     def show_rows(self) -> None:
@@ -193,16 +260,27 @@ class WatchScreen(Screen[None]):
         status.filter = self.watchlist.filter
         status.paused = self.paused
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_watch_table_row_highlighted(self, event: WatchTable.RowHighlighted) -> None:
         self.show_detail()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_watch_table_row_selected(self, event: WatchTable.RowSelected) -> None:
         event.stop()
         self.action_write()
+
+    def selected_states(self) -> list[PVState]:
+        """The PVs an action on "the selection" applies to: marked rows, else the cursor's."""
+        table = self.query_one(WatchTable)
+        names = table.marked_names
+        if not names and table.selected_name is not None:
+            names = [table.selected_name]
+        states = self.watchlist.states
+        return [states[name] for name in names if name in states]
 
     # -- actions --------------------------------------------------------------
     def add_names(self, names: list[str]) -> None:
         new = [name for name in names if self.watchlist.add(name)]
+        for name in new:
+            self.watchlist.states[name].stale_after = self.stale_threshold(name)
         if new:
             self.catui.feed.add(new)
             self.show_rows()
@@ -212,7 +290,7 @@ class WatchScreen(Screen[None]):
             if names:
                 self.add_names(names)
 
-        self.app.push_screen(AddPVsDialog(), added)
+        self.app.push_screen(AddPVsDialog(self.watchlist.names), added)
 
     def action_remove(self) -> None:
         name = self.query_one(WatchTable).selected_name
@@ -233,11 +311,53 @@ class WatchScreen(Screen[None]):
                         severity="warning")  # fmt: skip
             return
 
+        table = self.query_one(WatchTable)
+        table.hold(state.name, True)  # the value being edited stays as the dialog shows it
+
         def chosen(request: WriteRequest | None) -> None:
+            table.hold(state.name, False)
             if request is not None:
                 self.start_write(request)
 
         self.app.push_screen(WriteDialog(WriteTarget.from_state(state)), chosen)
+
+    def action_mark(self) -> None:
+        self.query_one(WatchTable).action_mark()
+
+    def action_undo(self) -> None:
+        """Write back the value read just before the last write, after the same confirm."""
+        last = self.last_write
+        if last is None:
+            self.notify("Nothing to undo: no write of this session has completed",
+                        severity="warning", markup=False)  # fmt: skip
+            return
+        name, old = last
+        state = self.watchlist.states.get(name)
+        if state is None or state.connection != CONNECTED:
+            where = "not in the watchlist" if state is None else state.connection
+            self.notify(f"Cannot undo the write to {name}: it is {where}",
+                        severity="warning", markup=False)  # fmt: skip
+            return
+        target = WriteTarget.from_state(state)
+        try:
+            value = writable_value(old, target.count)
+            armed = preview(target, value)
+        except (ValueError, TypeError, IndexError) as exc:
+            self.notify(f"Cannot undo the write to {name}: {exc}", severity="error",
+                        markup=False)  # fmt: skip
+            return
+        table = self.query_one(WatchTable)
+        table.hold(name, True)
+        text = armed.new
+
+        def confirmed(yes: bool | None) -> None:
+            table.hold(name, False)
+            if yes:
+                self.start_write(WriteRequest(name, value, text, old_text=target.current))
+
+        self.app.push_screen(
+            confirm_write(f"Undo the last write to {name}?", armed, "Write back"), confirmed
+        )
 
     def start_write(self, request: WriteRequest) -> None:
         self._writes[request.pv] = self._writes.get(request.pv, 0) + 1
@@ -250,11 +370,53 @@ class WatchScreen(Screen[None]):
         self._writes[message.pv] -= 1
         if not self._writes[message.pv]:
             del self._writes[message.pv]
+        text = message.text
+        state = self.watchlist.states.get(message.pv)
+        if message.ok and message.old is not None:
+            self.last_write = (message.pv, message.old)
+        if message.ok and message.reported is not None and state is not None:
+            # What the IOC holds now, not what was typed: it may have clipped or rounded.
+            text += f"; the IOC reports {format_data(state, message.reported)}"
         status = self.query_one(StatusBar)
         status.write_state = "ok" if message.ok else "failed"
-        status.write_text = message.text
+        status.write_text = text
+        message.text = text
         self.notify(message.text, severity="information" if message.ok else "error",
-                    timeout=4 if message.ok else 8)  # fmt: skip
+                    timeout=4 if message.ok else 8, markup=False)  # fmt: skip
+
+    def action_stale(self) -> None:
+        """Ask how long a timestamp may stand still on the selected (or marked) rows."""
+        states = self.selected_states()
+        if not states:
+            return
+        current = states[0].stale_after
+        which = states[0].name if len(states) == 1 else f"{len(states)} marked PVs"
+
+        def chosen(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                seconds = parse_seconds(text)
+            except ValueError as exc:
+                self.notify(f"Stale threshold not changed: {exc}", severity="error",
+                            markup=False)  # fmt: skip
+                return
+            for state in states:
+                state.stale_after = seconds
+                state.check_stale(time.monotonic())
+            self.query_one(WatchTable).refresh_states(states)
+            said = "off" if seconds is None else f"{seconds:g} s"
+            self.notify(f"Stale after: {said} for {which}", timeout=3, markup=False)
+
+        self.app.push_screen(
+            TextPrompt(
+                "Stale after",
+                f"Seconds the timestamp of {which} may stand still before the row is "
+                "marked stale (e.g. 30, 2m, 1h); empty or 0: never.",
+                value="" if current is None else f"{current:g}",
+            ),
+            chosen,
+        )
 
     def action_filter(self) -> None:
         def chosen(pattern: str | None) -> None:
@@ -291,12 +453,56 @@ class WatchScreen(Screen[None]):
 
     def save(self, path: Path) -> None:
         try:
-            save_watchlist(path, self.watchlist.names, header="catui watchlist")
+            stale = {name: state.stale_after for name, state in self.watchlist.states.items()}
+            save_watchlist(path, self.watchlist.names, header="catui watchlist", stale=stale)
         except OSError as exc:
             self.notify(f"Not saved: {exc.strerror or exc} ({path})", severity="error")
             return
         self.catui.watchlist_path = path
         self.notify(f"Saved {len(self.watchlist)} PVs to {path}", timeout=3)
+
+    def action_journal(self) -> None:
+        self.app.push_screen(JournalScreen(self.catui.journal_path, tz=self.catui.tz))
+
+    def action_diagnostics(self) -> None:
+        self.app.push_screen(DiagnosticsScreen(tz=self.catui.tz))
+
+    def action_copy(self) -> None:
+        states = self.selected_states()
+        if not states:
+            self.notify("No PV selected: nothing to copy", severity="warning", timeout=3)
+            return
+
+        def closed(path: Path | None) -> None:
+            if path is not None:
+                self.snapshot_path = path
+
+        tz = self.catui.tz
+        self.app.push_screen(CopyDialog(snapshot_rows(states, tz), put_rows(states, tz)), closed)
+
+    def action_compare(self) -> None:
+        default = str(self.snapshot_path) if self.snapshot_path else ""
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.app.push_screen(
+                    CompareScreen(
+                        Path(path).expanduser(),
+                        lambda: self.watchlist.states,
+                        add_missing=self.add_names,
+                        tz=self.catui.tz,
+                    )
+                )
+
+        self.app.push_screen(
+            TextPrompt(
+                "Compare with a snapshot",
+                "A CSV or Markdown snapshot saved with c (copy).",
+                value=default,
+                placeholder="snapshot.csv",
+            ),
+            chosen,
+        )
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.current_bindings()))
@@ -313,4 +519,23 @@ class WatchScreen(Screen[None]):
         ]
 
     async def action_quit(self) -> None:
-        self.app.exit()
+        if not self._writes:
+            self.app.exit()
+            return
+        # Quitting does not abandon a write: the console waits for its answer, to
+        # report and journal it. Say so rather than seem to hang.
+        pending = ", ".join(sorted(self._writes))
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.app.exit()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Quit while a write waits for completion?",
+                f"Still waiting: {pending}. catui then waits up to "
+                f"{self.catui.write_timeout:g} s for the answer, to journal it.",
+                yes="Quit",
+            ),
+            confirmed,
+        )

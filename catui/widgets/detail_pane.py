@@ -1,22 +1,23 @@
-"""Everything about the selected PV: type, server, rights, time, alarm, limits, trend."""
+"""Everything about the selected PV: type, server, rights, time, alarm, limits, trend.
+
+A line-API widget: the selected PV changes up to ten times a second, and a rich
+``Table`` plus Textual's ``Sparkline`` re-rendered on each change cost more than the
+whole watchlist.  Here the pane is a list of lines of (text, style) pieces, made from
+the state in :meth:`DetailPane.show`; only the lines whose words changed are drawn again.
+"""
 
 from __future__ import annotations
 
 import datetime
+from typing import Any, ClassVar
 
 import numpy as np
-from rich.color import Color
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from rich.table import Table
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.app import RenderResult as TextualRenderResult
-from textual.containers import VerticalScroll
-from textual.renderables._blend_colors import blend_colors
-from textual.renderables.sparkline import Sparkline as SparklineRenderable
-from textual.widgets import Sparkline, Static
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from catui.model import (
     CONNECTED,
@@ -29,80 +30,16 @@ from catui.model import (
     severity_text,
     status_text,
 )
+from catui.trend import BLOCKS
 
-__all__ = ["DetailPane"]
+__all__ = ["DetailPane", "detail_lines", "trend_rows"]
 
-#: Bar styles of the trend by (min color, max color, height ratio); see _TrendRenderable.
-_BAR_STYLES: dict[tuple[Color, Color, float], Style] = {}
+# A line: (text, style name) pieces; "" is the pane's own style.
+Line = tuple[tuple[str, str], ...]
 
-
-class _TrendRenderable(SparklineRenderable):  # type: ignore[type-arg]
-    """Textual's sparkline, the same segments, at less cost ten times a second.
-
-    Textual works out each bar's color (a blend, a Color, a Style) and each bucket
-    (with Fractions) anew every frame; here the styles are remembered by height
-    ratio (a sliding window repeats them) and the buckets are found with integers.
-    """
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        data = list(self.data)
-        if len(data) < 2:
-            yield from super().__rich_console__(console, options)
-            return
-        width = self.width or options.max_width
-        height = self.height or 1
-        bar_line_segments = len(self.BARS)
-        bar_segments = bar_line_segments * height - 1
-        minimum, maximum = min(data), max(data)
-        extent = maximum - minimum or 1
-        summary_function = self.summary_function
-        min_color, max_color = self.min_color.color, self.max_color.color
-        assert min_color is not None and max_color is not None
-        count = len(data)
-        # int(Fraction(count, width) * n) is (count * n) // width.
-        buckets = [
-            part
-            for part in (
-                data[(count * n) // width : (count * (n + 1)) // width] for n in range(width)
-            )
-            if part
-        ]
-        ratios = [(summary_function(part) - minimum) / extent for part in buckets]
-        if len(_BAR_STYLES) > 4096:
-            _BAR_STYLES.clear()
-        step = len(buckets) / width
-        for i in reversed(range(height)):
-            low = i * bar_line_segments
-            high = (i + 1) * bar_line_segments
-            bucket_index = 0.0
-            for _ in range(width):
-                height_ratio = ratios[int(bucket_index)]
-                bar_index = int(height_ratio * bar_segments)
-                bucket_index += step
-                if bar_index < low:
-                    yield Segment(" ", None)
-                    continue
-                bar = "█" if bar_index >= high else self.BARS[bar_index % bar_line_segments]
-                key = (min_color, max_color, height_ratio)
-                style = _BAR_STYLES.get(key)
-                if style is None:
-                    style = Style.from_color(blend_colors(min_color, max_color, height_ratio))
-                    _BAR_STYLES[key] = style
-                yield Segment(bar, style)
-            if i > 0:
-                yield Segment.line()
-
-
-class _Trend(Sparkline):
-    """The sparkline of the pane, drawn by :class:`_TrendRenderable`."""
-
-    def render(self) -> TextualRenderResult:
-        line = super().render()
-        assert isinstance(line, SparklineRenderable)
-        trend = _TrendRenderable(line.data, width=line.width, height=line.height,
-                                 summary_function=line.summary_function)  # fmt: skip
-        trend.min_color, trend.max_color = line.min_color, line.max_color
-        return trend
+_LABEL = 9  # label column width
+_TREND_ROWS = 4  # at most: a taller pane leaves room for more facts
+_SEVERITY_CLASS = {1: "minor", 2: "major", 3: "invalid"}
 
 
 def _access_text(access: object) -> str:
@@ -110,16 +47,6 @@ def _access_text(access: object) -> str:
         return "?"
     bits = int(access)  # type: ignore[call-overload]
     return {0: "none", 1: "read only", 2: "write only", 3: "read/write"}.get(bits, str(bits))
-
-
-def detail_title(state: PVState) -> Text:
-    """Name, then type, server, access and connection on the same line."""
-    online = state.connection == CONNECTED
-    kind = f"{state.type_name}[{state.count}]" if state.count is not None else "type ?"
-    address = "{}:{}".format(*state.address) if state.address and online else "no server"
-    title = Text(state.name, style="bold")
-    title.append(f"  {kind} · {address} · {_access_text(state.access)} · {state.connection}")
-    return title
 
 
 def _pair(control: ControlInfo, kind: str) -> str:
@@ -130,105 +57,251 @@ def _pair(control: ControlInfo, kind: str) -> str:
     return f"{low} … {high}"
 
 
-def detail_table(state: PVState, tz: datetime.tzinfo | None = None) -> Table:
-    """The facts of ``state``, two label/value pairs a row."""
-    control = state.control or ControlInfo()
-    grid = Table.grid(padding=(0, 1), expand=True)
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+def _alarm_words(status: int, severity: int) -> str:
+    return f"{severity_text(severity) or 'NO_ALARM'} {status_text(status)}".strip()
+
+
+def detail_lines(state: PVState, width: int, tz: datetime.tzinfo | None = None) -> list[Line]:
+    """The pane's lines for ``state`` (the trend not included), ``width`` cells wide."""
     online = state.connection == CONNECTED
+    kind = f"{state.type_name}[{state.count}]" if state.count is not None else "type ?"
+    address = "{}:{}".format(*state.address) if state.address and online else "no server"
+    title = f"  {kind} · {address} · {_access_text(state.access)} · {state.connection}"
+    lines: list[Line] = [((state.name, "name"), (title, ""))]
+    half = max(10, (width - 2 * _LABEL - 2) // 2)
+
+    def row(label: str, value: str, label2: str = "", value2: str = "", style2: str = "") -> None:
+        lines.append(
+            (
+                (_fit(label, _LABEL), "label"),
+                (_fit(value, half) + "  ", ""),
+                (_fit(label2, _LABEL), "label"),
+                (value2, style2),
+            )
+        )
+
+    control = state.control or ControlInfo()
+    alarm, alarm_style = "—", ""
     if online and state.value is not None:
-        severity = severity_text(state.severity) or "NO_ALARM"
-        alarm = f"{severity} {status_text(state.status)}".strip()
-    else:
-        alarm = "—"
-    grid.add_row("Value", Text(format_value(state, max_items=6, width=60)), "Alarm", alarm)
+        severity = state.severity or 0
+        alarm = _alarm_words(state.status or 0, severity)
+        alarm_style = _SEVERITY_CLASS.get(severity, "")
+    row("Value", format_value(state, max_items=6, width=half), "Alarm", alarm, alarm_style)
     stamp = format_timestamp(state.timestamp, full=True, tz=tz) or "—"
     precision = "" if control.precision is None else f", precision {control.precision}"
-    grid.add_row("Time", stamp, "Units", (control.units or "—") + precision)
+    row("Time", stamp, "Units", (control.units or "—") + precision)
     if state.control is None:
-        grid.add_row("Limits", "reading control metadata…" if online else "—", "", "")
+        row("Limits", "reading control metadata…" if online else "—")
     elif control.enum_strings:
         choices = " | ".join(f"{i}:{s}" for i, s in enumerate(control.enum_strings))
-        grid.add_row("Choices", choices, "", "")
+        lines.append(((_fit("Choices", _LABEL), "label"), (choices, "")))
     elif control.limits:
-        grid.add_row("Display", _pair(control, "display"), "Control", _pair(control, "control"))
-        grid.add_row("Alarm at", _pair(control, "alarm"), "Warn at", _pair(control, "warning"))
+        row("Display", _pair(control, "display"), "Control", _pair(control, "control"))
+        row("Alarm at", _pair(control, "alarm"), "Warn at", _pair(control, "warning"))
     stats = array_stats(state.value) if state.is_array else None
     if stats is not None:
         low, high, mean = (format_number(v, control.precision) for v in stats)
-        grid.add_row("Min/max", f"{low} / {high}", "Mean", mean)
-    return grid
+        row("Min/max", f"{low} / {high}", "Mean", mean)
+    if state.stale_for is not None:
+        lines.append(
+            (
+                (_fit("Stale", _LABEL), "label"),
+                (f"time has not moved for {state.stale_for:.0f} s "
+                 f"(threshold {state.stale_after:g} s)", "stale"),
+            )
+        )  # fmt: skip
+    if state.alarm_changes:
+        changes: list[tuple[str, str]] = [(_fit("Alarms", _LABEL), "label")]
+        for index, (stamp_, status, severity) in enumerate(state.alarm_changes):
+            when = format_timestamp(stamp_, tz=tz)[:8] if stamp_ else "--:--:--"
+            if index:
+                changes.append((" → ", ""))
+            changes.append((f"{when} ", ""))
+            changes.append((_alarm_words(status, severity), _SEVERITY_CLASS.get(severity, "")))
+        lines.append(tuple(changes))
+    return lines
 
 
-class DetailPane(VerticalScroll, can_focus=False):
+def trend_rows(values: list[float], width: int, height: int) -> list[str]:
+    """``values`` as bars ``height`` rows high (top row first), stretched to ``width``."""
+    if len(values) < 2 or width <= 0 or height <= 0:
+        return []
+    count = len(values)
+    if count > width:  # several values a column: the largest of them
+        columns = [max(values[(count * n) // width : (count * (n + 1)) // width] or [values[-1]])
+                   for n in range(width)]  # fmt: skip
+    else:
+        columns = [values[(n * count) // width] for n in range(width)]
+    low, high = min(columns), max(columns)
+    extent = high - low
+    steps = len(BLOCKS) * height - 1
+    levels = [int((v - low) / extent * steps) if extent else steps // 2 for v in columns]
+    rows = []
+    top = len(BLOCKS)
+    for i in reversed(range(height)):
+        base = i * top
+        cells = [
+            " " if level < base else "█" if level >= base + top else BLOCKS[level - base]
+            for level in levels
+        ]
+        rows.append("".join(cells))
+    return rows
+
+
+def _printable(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else "\ufffd" for c in text)
+
+
+def _fit(text: str, width: int) -> str:
+    text = _printable(text)
+    if cell_len(text) > width:
+        return set_cell_size(text, max(0, width - 1)) + "…"
+    return set_cell_size(text, width)
+
+
+class DetailPane(ScrollView, can_focus=False):
     """Details of one PV; :meth:`show` it a state (or None)."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "detail-pane--name",
+        "detail-pane--label",
+        "detail-pane--minor",
+        "detail-pane--major",
+        "detail-pane--invalid",
+        "detail-pane--stale",
+        "detail-pane--trend",
+        "detail-pane--trend-label",
+    }
+
     DEFAULT_CSS = """
-    DetailPane { height: auto; }
-    DetailPane > Sparkline { height: 2; }
+    DetailPane { height: auto; overflow-x: hidden; }
+    DetailPane > .detail-pane--name { text-style: bold; }
+    DetailPane > .detail-pane--label { text-style: bold; }
+    DetailPane > .detail-pane--minor { color: #ffd75f; text-style: bold; }
+    DetailPane > .detail-pane--major { color: #ff4d4d; text-style: bold; }
+    DetailPane > .detail-pane--invalid { color: #ff5fff; text-style: bold; }
+    DetailPane > .detail-pane--stale { color: #5fd7ff; text-style: italic; }
+    DetailPane > .detail-pane--trend { color: $primary; }
+    DetailPane > .detail-pane--trend-label { color: $text-muted; }
     """
 
     def __init__(self, *, tz: datetime.tzinfo | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.tz = tz
-        self._shapes: dict[str | None, object] = {}
+        self._state: PVState | None = None
         self._shown: tuple[object, ...] | None = None  # what show() last showed
+        self._lines: list[Line] = [(("No PV selected", ""),)]
+        self._trend: tuple[str, list[float]] = ("", [])
+        self._strips: dict[int, tuple[Line, int, Strip]] = {}
+        self._styles: dict[str, Style] = {}
 
-    def compose(self) -> ComposeResult:
-        yield Static("No PV selected", id="detail-title")
-        yield Static("", id="detail-facts")
-        yield Static("", id="detail-trend-label")
-        yield _Trend([], id="detail-trend")
-
+    # -- what the screen calls ----------------------------------------------
     def show(self, state: PVState | None) -> None:
-        title = self.query_one("#detail-title", Static)
-        facts = self.query_one("#detail-facts", Static)
-        label = self.query_one("#detail-trend-label", Static)
-        trend = self.query_one("#detail-trend", Sparkline)
-        # The same PV with nothing new since (no update, connection or control
-        # change): the pane already shows it.
+        """Show ``state`` (None: nothing selected); a no-op when nothing changed."""
+        # The same PV with nothing new since (no update, connection, control, alarm or
+        # staleness change): the pane already shows it.
         shown = None if state is None else (
             state, state.updates, state.connection, state.control, state.address,
-            state.access, state.native_type, state.count,
+            state.access, state.native_type, state.count, state.stale_for is None,
+            int(state.stale_for or 0), len(state.alarm_changes),
+            state.alarm_changes[-1] if state.alarm_changes else None,
         )  # fmt: skip
         last = self._shown
         if shown is not None and last is not None and shown[0] is last[0] and shown == last:
             return
         self._shown = shown
+        self._state = state
+        self._remake()
+
+    def text(self) -> str:
+        """The pane as plain text, a line each (what a reader of the screen sees)."""
+        return "\n".join("".join(text for text, _ in line).rstrip() for line in self._all())
+
+    # -- drawing --------------------------------------------------------------
+    def _remake(self) -> None:
+        state = self._state
+        width = max(self.scrollable_content_region.width, 40)
         if state is None:
-            self._update(title, "No PV selected")
-            self._update(facts, "", shape=0)
-            self._update(label, "")
-            trend.data = []
-            return
-        state.settle()
-        self._update(title, detail_title(state))
-        grid = detail_table(state, self.tz)
-        self._update(facts, grid, shape=grid.row_count)
-        if state.is_array and isinstance(state.value, np.ndarray) and state.value.size > 0:
-            self._update(label, f"Trace ({len(state.value)} points)", shape=1)
-            trend.data = [float(v) for v in state.value]
-        elif len(state.history) > 1:
-            self._update(label, f"Recent values ({len(state.history)})", shape=1)
-            trend.data = list(state.history)
+            lines: list[Line] = [(("No PV selected", ""),)]
+            trend: tuple[str, list[float]] = ("", [])
         else:
-            self._update(label, "")
-            trend.data = []
+            state.settle()
+            lines = detail_lines(state, width, self.tz)
+            if state.is_array and isinstance(state.value, np.ndarray) and state.value.size > 0:
+                trend = (f"Trace ({len(state.value)} points)", [float(v) for v in state.value])
+            elif len(state.history) > 1:
+                trend = (f"Recent values ({len(state.history)})", list(state.history))
+            else:
+                trend = ("", [])
+        before = len(self._all())
+        self._lines, self._trend = lines, trend
+        after = self._all()
+        if len(after) != before:
+            self.virtual_size = Size(width, len(after))
+            self.refresh()
+            return
+        # Only the lines whose words changed.
+        top = round(self.scroll_y)
+        for y in range(self.size.height):
+            cached = self._strips.get(y + top)
+            index = y + top
+            if index < len(after) and (cached is None or cached[0] != after[index]):
+                self.refresh(Region(0, y, self.size.width, 1))
 
-    def _update(self, widget: Static, content: str | Text | Table, shape: object = None) -> None:
-        """``widget.update(content)``, with a layout only when its height may change.
+    def _all(self) -> list[Line]:
+        """Facts, then the trend filling the pane's remaining height (two rows at least)."""
+        label, values = self._trend
+        if not label:
+            return self._lines
+        width = max(self.scrollable_content_region.width, 10)
+        rows = min(_TREND_ROWS, max(2, self.size.height - len(self._lines) - 1))
+        bars = trend_rows(values, width, rows)
+        return [
+            *self._lines,
+            ((label, "trend-label"),),
+            *(((bar, "trend"),) for bar in bars),
+        ]
 
-        ``shape`` stands for the height: one line a row of a table, one line a label;
-        None means the content itself (a title that may wrap).  A new value of the
-        selected PV ten times a second then repaints the pane without laying out the
-        screen again.
-        """
-        key = (content.plain if isinstance(content, Text) else content) if shape is None else shape
-        layout = self._shapes.get(widget.id) != key
-        if not layout and isinstance(content, (str, Text)) and content == widget.content:
-            return  # the same words: nothing to repaint
-        self._shapes[widget.id] = key
-        widget.update(content, layout=layout)
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        index = round(self.scroll_y) + y
+        lines = self._all()
+        if index >= len(lines):
+            return Strip.blank(width, self.rich_style)
+        line = lines[index]
+        cached = self._strips.get(index)
+        if cached is not None and cached[0] == line and cached[1] == width:
+            return cached[2]
+        base = self._style("")
+        # A server's strings (values, enum choices) may hold escape sequences, and
+        # segments reach the terminal as they are.
+        segments = [
+            Segment(_printable(text), base + self._style(kind) if kind else base)
+            for text, kind in line
+        ]
+        strip = Strip(segments).crop_extend(0, width, base)
+        self._strips[index] = (line, width, strip)
+        return strip
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            if name:
+                style = self.get_component_rich_style(f"detail-pane--{name}", partial=True)
+            else:
+                style = self.rich_style
+            self._styles[name] = style
+        return style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._strips.clear()
+
+    def on_resize(self, event: Any) -> None:
+        self._strips.clear()
+        self._remake()
+        self.virtual_size = Size(max(self.scrollable_content_region.width, 40), len(self._all()))
+        self.refresh()

@@ -1,4 +1,4 @@
-"""One line under the header: PV counts, sort, filter, pause, and the write in progress."""
+"""One line under the header: PV counts, sort, filter, pause, lag, and the write in progress."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ class StatusBar(Static):
     paused: reactive[bool] = reactive(False)
     write_text: reactive[str] = reactive("")
     write_state: reactive[str] = reactive("")  # "", "writing", "ok", "failed"
+    #: Seconds the screen lags behind the data (0.0: not worth showing).
+    lag: reactive[float] = reactive(0.0)
+    #: While paused: whole seconds since the oldest update not shown (None: none).
+    behind: reactive[int | None] = reactive(None)
 
     def render(self) -> Text:
         connected, shown, total = self.counts
@@ -35,7 +39,9 @@ class StatusBar(Static):
         if self.filter:
             parts.append(f"filter: {self.filter}")
         if self.paused:
-            parts.append("PAUSED")
+            parts.append("PAUSED" if self.behind is None else f"PAUSED {self.behind} s behind")
+        elif self.lag:
+            parts.append(f"lag {self.lag:.1f} s")
         if self.write_text:
             parts.append(self.write_text)
         return Text(" · ".join(parts), no_wrap=True, overflow="ellipsis")

@@ -1,19 +1,27 @@
-"""The watchlist: one row per PV (name, value, alarm, timestamp, connection)."""
+"""The watchlist: one row per PV (name, value, trend, alarm, timestamp, connection).
+
+A line-API widget rather than a ``DataTable``: at a thousand PVs updating ten times a
+second, DataTable re-rendered and re-styled every visible cell on each change.  Here a
+row is one :class:`~textual.strip.Strip`, made again only when its PV changed (or the
+cursor, marks or width did), and only the lines of changed rows are refreshed.
+"""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.geometry import Region
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowKey
 
 from catui.model import (
     CONNECTED,
@@ -23,108 +31,154 @@ from catui.model import (
     severity_text,
     status_text,
 )
+from catui.trend import spark
 
-__all__ = ["WatchTable"]
+__all__ = ["WatchTable", "column_widths"]
 
-_COLUMNS = (("pv", "PV"), ("value", "Value"), ("alarm", "Alarm"), ("time", "Time"),
-            ("conn", "Connection"))  # fmt: skip
+COLUMNS = ("pv", "value", "trend", "alarm", "time", "conn")
+_LABELS = {"pv": "PV", "value": "Value", "trend": "Trend", "alarm": "Alarm", "time": "Time",
+           "conn": "Connection"}  # fmt: skip
 _SEVERITY_CLASS = {1: "minor", 2: "major", 3: "invalid"}
-
-
-def _respell(old: Text, lines: Any, new: Text, padding: int, width: int) -> Any:
-    """``lines`` (how ``old`` was drawn in its cell) with the words of ``new``.
-
-    Only when ``new`` takes exactly the cells ``old`` did: one line, the same
-    length, styles and options, printable ASCII (one cell a character) that fits
-    uncropped.  None otherwise: the cell is rendered as usual.
-    """
-    before, after = old.plain, new.plain
-    if (
-        len(before) != len(after)
-        or len(lines) != 1
-        or len(before) > width - 2 * padding
-        or not (before.isascii() and after.isascii())
-        or not (before.isprintable() and after.isprintable())
-        or old.style != new.style
-        or old.spans != new.spans
-        or (old.justify, old.overflow, old.no_wrap, old.end, old.tab_size)
-        != (new.justify, new.overflow, new.no_wrap, new.end, new.tab_size)
-    ):
-        return None
-    line = lines[0]
-    drawn = "".join([segment.text for segment in line])
-    if drawn[padding : padding + len(before)] != before:
-        return None
-    drawn = drawn[:padding] + after + drawn[padding + len(after) :]
-    respelled = []
-    offset = 0
-    for segment in line:
-        size = len(segment.text)
-        respelled.append(Segment(drawn[offset : offset + size], segment.style, segment.control))
-        offset += size
-    return [respelled]
+_PADDING = 1
 
 
 def column_widths(total: int) -> dict[str, int]:
     """Column widths for a table ``total`` cells wide (padding and scrollbar left out)."""
-    time = 12 if total >= 100 else 8
-    fixed = {"alarm": 12, "time": time, "conn": 12}
-    room = total - sum(fixed.values()) - 2 * len(_COLUMNS) - 2
+    wide = total >= 100
+    fixed = {"trend": 12 if wide else 6, "alarm": 12, "time": 12 if wide else 8, "conn": 12}
+    room = total - sum(fixed.values()) - 2 * _PADDING * len(COLUMNS) - 2
     name = max(12, min(40, room // 2))
     return {"pv": name, "value": max(10, room - name), **fixed}
 
 
-class WatchTable(DataTable[Text]):
+# A row as cells: (text, style name or ""), one per column.
+Cells = tuple[tuple[str, str], ...]
+
+
+class WatchTable(ScrollView, can_focus=True):
     """Rows keyed by PV name; cells styled by alarm severity and connection.
 
-    The severity is also written out (``MINOR``…) so that it reads without color.
+    The severity is also written out (``MINOR``…), and stale, held and disconnected
+    rows say so in the Connection column, so that everything reads without color.
     """
 
-    COMPONENT_CLASSES = {
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "jump(0)", "First", show=False),
+        Binding("end", "jump(-1)", "Last", show=False),
+        Binding("enter", "select", "Select", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "watch-table--header",
+        "watch-table--cursor",
+        "watch-table--marked",
         "watch-table--minor",
         "watch-table--major",
         "watch-table--invalid",
         "watch-table--offline",
+        "watch-table--stale",
+        "watch-table--held",
+        "watch-table--trend",
     }
 
     DEFAULT_CSS = """
+    WatchTable { background: $surface; color: $foreground; }
+    WatchTable > .watch-table--header { text-style: bold; background: $panel; }
+    WatchTable > .watch-table--cursor {
+        background: $block-cursor-blurred-background;
+        color: $block-cursor-blurred-foreground;
+    }
+    WatchTable:focus > .watch-table--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    WatchTable > .watch-table--marked { background: $secondary 35%; }
     WatchTable > .watch-table--minor { color: #ffd75f; text-style: bold; }
     WatchTable > .watch-table--major { color: #ff4d4d; text-style: bold; }
     WatchTable > .watch-table--invalid { color: #ff5fff; text-style: bold; }
     WatchTable > .watch-table--offline { color: $text-disabled; text-style: dim; }
+    WatchTable > .watch-table--stale { color: #5fd7ff; text-style: italic; }
+    WatchTable > .watch-table--held { color: $accent; text-style: bold; }
+    WatchTable > .watch-table--trend { color: $primary; }
+    WatchTable:ansi > .watch-table--header { background: ansi_bright_blue; }
     """
 
+    class RowMessage(Message):
+        """About the row of PV ``name`` (None: the table is empty)."""
+
+        def __init__(self, table: WatchTable, name: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.name = name
+
+        @property
+        def control(self) -> WatchTable:
+            return self.table
+
+    class RowHighlighted(RowMessage):
+        """The cursor moved to the row of ``name``."""
+
+    class RowSelected(RowMessage):
+        """Enter (or a double click) on the row of ``name``."""
+
     def __init__(self, *, tz: datetime.tzinfo | None = None, id: str | None = None) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, id=id)
+        super().__init__(id=id)
         self.tz = tz
-        self._width_key = 0
+        self.cursor_row = 0
         self._states: list[PVState] = []
-        self._by_name: dict[str, PVState] = {}
-        #: Names of the rows whose cells are older than their state (drawn lazily).
+        self._index: dict[str, int] = {}
+        self._marked: set[str] = set()
+        self._held: set[str] = set()
+        #: Names whose cells are older than their state (made again when drawn).
         self._stale: set[str] = set()
-        self._measuring = False
-        self._style_now: Style | None = None
-        #: (row key, column key) -> (cell, how it was drawn, its lines); see _render_cell.
-        self._cell_lines: dict[tuple[RowKey, ColumnKey], tuple[Text, tuple[Any, ...], Any]] = {}
+        self._cells: dict[str, Cells] = {}
+        #: name -> (cells, how drawn, strip): a row drawn again only if one changed.
+        self._strips: dict[str, tuple[Cells, tuple[Any, ...], Strip]] = {}
+        self._styles: dict[str, Style] = {}
+        self._widths = column_widths(80)
+        self._header: Strip | None = None
 
     # -- what the screen calls ----------------------------------------------
     @property
+    def row_count(self) -> int:
+        return len(self._states)
+
+    @property
     def selected_name(self) -> str | None:
         """The PV under the cursor, if any."""
-        if not self.row_count:
+        if not self._states:
             return None
-        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return None if row_key.value is None else str(row_key.value)
+        return self._states[min(self.cursor_row, len(self._states) - 1)].name
+
+    @property
+    def shown_names(self) -> list[str]:
+        """The PVs of the rows, in the order shown."""
+        return [state.name for state in self._states]
+
+    @property
+    def marked_names(self) -> list[str]:
+        """The marked rows' PVs, in the order shown."""
+        if not self._marked:
+            return []
+        return [state.name for state in self._states if state.name in self._marked]
+
+    def get_row_index(self, name: str) -> int:
+        """The row of ``name``; KeyError if it is not shown."""
+        return self._index[name]
+
+    def get_cell(self, name: str, column: str) -> Text:
+        """The cell of ``name`` in ``column`` as it is (or would be) drawn now."""
+        return Text(self._row_cells(name)[COLUMNS.index(column)][0])
 
     def names_on_screen(self) -> set[str]:
         """The PVs of the rows in view, and the one under the cursor."""
-        names: set[str] = set()
-        top = round(self.scroll_y)
-        get_key = self._row_locations.get_key
-        for index in range(max(0, top), min(self.row_count, top + self.size.height)):
-            key = get_key(index)
-            if key is not None and key.value is not None:
-                names.add(key.value)
+        top, bottom = self._visible_range()
+        names = {state.name for state in self._states[top:bottom]}
         selected = self.selected_name
         if selected is not None:
             names.add(selected)
@@ -134,207 +188,273 @@ class WatchTable(DataTable[Text]):
         """Show exactly ``states``, in order; the cursor stays on its PV if still shown."""
         selected = self.selected_name
         self._states = list(states)
-        self._by_name = {state.name: state for state in states}
-        names = [state.name for state in states]
-        same_width = bool(self.columns) and self._width_key == self._target_width()
-        if same_width and len(names) == self.row_count and all(n in self.rows for n in names):
-            # The same rows in another order (a new sort): move them, don't rebuild them.
-            order = {name: index for index, name in enumerate(names)}
-            self.sort("pv", key=lambda cell: order[cell.plain])
-        else:
-            self.clear(columns=not same_width)
-            if not self.columns:
-                self._add_columns()
-            blank = [Text() for _ in _COLUMNS[1:]]
-            for name in names:
-                # Cells are made when the row is first drawn (see render_lines); the
-                # name is there from the start, for sort() above.
-                self.add_row(Text(name), *blank, key=name)
-        self._stale = set(names)
+        self._index = {state.name: index for index, state in enumerate(states)}
+        self._marked &= self._index.keys()
+        self._held &= self._index.keys()
+        for cache in (self._cells, self._strips):
+            for name in [name for name in cache if name not in self._index]:
+                del cache[name]
+        self._stale = set(self._index)
+        self.virtual_size = Size(self._content_width(), len(states) + 1)
+        row = self._index.get(selected, self.cursor_row) if selected is not None else 0
+        self._set_cursor(row, announce=selected is not None and selected not in self._index)
         self.refresh()
-        if selected in self._by_name:
-            self.move_cursor(row=names.index(selected), animate=False)
 
     def refresh_states(self, states: Iterable[PVState]) -> None:
         """Redraw the rows of ``states`` (those shown).
 
-        Rows off screen are only marked: their cells are remade when they are drawn or
-        asked for (:meth:`get_cell`, :meth:`get_row`), so a thousand updates a tick
-        cost a thousand set insertions, not five thousand cells.
+        Rows off screen are only marked: their cells are made when drawn or asked for,
+        so a thousand updates a tick cost a thousand set insertions.
         """
-        changed = {state.name for state in states}
-        changed &= self._by_name.keys()
+        index = self._index
+        changed = [state.name for state in states if state.name in index]
         if not changed:
             return
-        self._stale |= changed
-        top = round(self.scroll_y)
-        for index in range(max(0, top), min(self.row_count, top + self.size.height)):
-            key = self._row_locations.get_key(index)
-            if key is not None and key.value in changed:
-                self.refresh()
-                break
+        self._stale.update(changed)
+        top, bottom = self._visible_range()
+        width = self.size.width
+        for name in changed:
+            row = index[name]
+            if top <= row < bottom:
+                self.refresh(Region(0, row - top + 1, width, 1))
 
-    def get_cell(self, row_key: RowKey | str, column_key: ColumnKey | str) -> Text:
-        self._flush_row(row_key)
-        return super().get_cell(row_key, column_key)
+    def hold(self, name: str, held: bool) -> None:
+        """Freeze the row of ``name`` while its value is edited (it says so), or release it."""
+        if held:
+            self._held.add(name)
+        else:
+            self._held.discard(name)
+        self.refresh_states([s for s in self._states if s.name == name])
 
-    def get_row(self, row_key: RowKey | str) -> list[Text]:
-        self._flush_row(row_key)
-        return super().get_row(row_key)
+    def is_held(self, name: str) -> bool:
+        return name in self._held
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._flush_visible()
-        # DataTable asks for the widget's style once a line; it cannot change while
-        # the lines are drawn, so work it out once.
-        self._style_now = super().rich_style
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._style_now = None
+    def move_cursor(self, *, row: int, animate: bool = False) -> None:
+        """Put the cursor on ``row`` (clamped) and scroll it into view."""
+        self._set_cursor(row)
 
-    @property
-    def rich_style(self) -> Style:
-        style = getattr(self, "_style_now", None)  # (None during DataTable.__init__)
-        return super().rich_style if style is None else style
+    # -- keys and mouse ------------------------------------------------------
+    def action_cursor(self, step: int) -> None:
+        self._set_cursor(self.cursor_row + step)
 
-    # -- internals ----------------------------------------------------------
-    def _flush_visible(self) -> None:
-        """Make the cells of the stale rows on screen, before they are drawn."""
-        if not self._stale:
+    def action_page(self, direction: int) -> None:
+        self._set_cursor(self.cursor_row + direction * max(1, self._page_height() - 1))
+
+    def action_jump(self, row: int) -> None:
+        self._set_cursor(row if row >= 0 else len(self._states) - 1)
+
+    def action_select(self) -> None:
+        name = self.selected_name
+        if name is not None:
+            self.post_message(self.RowSelected(self, name))
+
+    def action_mark(self) -> None:
+        name = self.selected_name
+        if name is None:
             return
-        top = round(self.scroll_y)
-        changed = False
-        for index in range(max(0, top), min(self.row_count, top + self.size.height)):
-            key = self._row_locations.get_key(index)
-            if key is not None and key.value in self._stale:
-                changed = self._set_cells(key) or changed
-        if changed:
-            self._bump()
+        self._marked.symmetric_difference_update({name})
+        self._refresh_row(self.cursor_row)
+        self._set_cursor(self.cursor_row + 1)
 
-    def _bump(self) -> None:
-        """Invalidate DataTable's render caches (keyed on ``_update_count``).
+    def clear_marks(self) -> None:
+        self._marked.clear()
+        self.refresh()
 
-        What they hold for the old count can never be used again: drop it now rather
-        than leave thousands of lines to the garbage collector (see _render_cell for
-        the cells that did not change).
-        """
-        self._update_count += 1
-        for cache in (self._cell_render_cache, self._row_render_cache, self._line_cache,
-                      self._row_renderable_cache):  # fmt: skip
-            cache.clear()
+    def on_click(self, event: events.Click) -> None:
+        if event.y < 1:
+            return
+        row = round(self.scroll_y) + event.y - 1
+        if 0 <= row < len(self._states):
+            if row == self.cursor_row and event.chain >= 2:
+                self.action_select()
+            self._set_cursor(row)
 
-    def _flush_row(self, row_key: RowKey | str) -> None:
-        # No refresh: a stale row on screen has one pending since it went stale.
-        name = row_key.value if isinstance(row_key, RowKey) else row_key
-        if name in self._stale and not self._measuring and self._set_cells(RowKey(name)):
-            self._bump()
+    # -- drawing ------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return self._header_strip(width)
+        row = round(self.scroll_y) + y - 1
+        if not 0 <= row < len(self._states):
+            return Strip.blank(width, self.rich_style)
+        name = self._states[row].name
+        cells = self._row_cells(name)
+        how = (width, row == self.cursor_row, name in self._marked, self.has_focus)
+        cached = self._strips.get(name)
+        if cached is not None and cached[0] is cells and cached[1] == how:
+            return cached[2]
+        strip = self._draw_row(cells, width, *how[1:3])
+        self._strips[name] = (cells, how, strip)
+        return strip
 
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        # DataTable measures new rows through get_row; the columns have fixed widths,
-        # so the blank cells of rows not yet drawn need not be made for that.
-        self._measuring = True
-        try:
-            super()._update_dimensions(new_rows)
-        finally:
-            self._measuring = False
+    def _header_strip(self, width: int) -> Strip:
+        if self._header is None or self._header.cell_length != width:
+            style = self._style("header")
+            segments = [
+                Segment(_pad(_LABELS[column], self._widths[column]), style) for column in COLUMNS
+            ]
+            self._header = Strip(segments).extend_cell_length(width, style)
+        return self._header
 
-    def _set_cells(self, key: RowKey) -> bool:
-        """Remake the cells of row ``key`` from its state; whether any of them changed."""
-        name = key.value
-        self._stale.discard(name)
-        state = self._by_name.get(name)  # type: ignore[arg-type]
-        row = self._data.get(key)
-        if state is None or row is None:
-            return False
-        changed = False
-        for (column, _), cell in zip(_COLUMNS, self._cells(state), strict=True):
-            old = row.get(column)  # type: ignore[call-overload]
-            if old is None or old.plain != cell.plain or old.spans != cell.spans:
-                row[column] = cell  # type: ignore[index]
-                changed = True
-        return changed
+    def _draw_row(self, cells: Cells, width: int, cursor: bool, marked: bool) -> Strip:
+        base = self._style("")
+        if marked:
+            base += self._style("marked")
+        if cursor:
+            base += self._style("cursor")
+        segments = []
+        for column, (text, kind) in zip(COLUMNS, cells, strict=True):
+            style = base + self._style(kind) if kind else base
+            if cursor and kind:  # the cursor's colors, the cell's emphasis
+                style += Style(bgcolor=base.bgcolor)
+            segments.append(Segment(_pad(text, self._widths[column]), style))
+        return Strip(segments).extend_cell_length(width, base)
 
-    def _render_cell(
-        self,
-        row_index: int,
-        column_index: int,
-        base_style: Style,
-        width: int,
-        cursor: bool = False,
-        hover: bool = False,
-    ) -> Any:
-        """DataTable's, but a cell that has not changed is not rendered again.
+    def _row_cells(self, name: str) -> Cells:
+        cells = self._cells.get(name)
+        if cells is None or name in self._stale:
+            self._stale.discard(name)
+            index = self._index.get(name)
+            if index is None:
+                raise KeyError(name)
+            if name in self._held and cells is not None:
+                new = (*cells[:-1], ("editing", "held"))
+            else:
+                new = self._make_cells(self._states[index])
+            if new != cells:  # a new object only if it differs: it keys the strip cache
+                self._cells[name] = cells = new
+        assert cells is not None
+        return cells
 
-        DataTable keys its caches on a counter that any update bumps, so a value that
-        changes ten times a second made every cell on screen render again each time;
-        here a cell's lines are kept while the cell object and how it is drawn stay.
-        """
-        if row_index < 0 or column_index < 0:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        column_key = self._column_locations.get_key(column_index)
-        assert row_key is not None and column_key is not None
-        cell = self._data[row_key][column_key]
-        how = (row_index, column_index, base_style, width, cursor, hover,
-               self._show_hover_cursor, self._pseudo_class_state, self.show_cursor)  # fmt: skip
-        cached = self._cell_lines.get((row_key, column_key))
-        if cached is not None and cached[1] == how:
-            if cached[0] is cell:
-                return cached[2]
-            # A new value of the same length and style (a counter, a time): the
-            # lines of the old one with the new characters.
-            lines = _respell(cached[0], cached[2], cell, self.cell_padding, width)
-            if lines is not None:
-                self._cell_lines[(row_key, column_key)] = (cell, how, lines)
-                return lines
-        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        self._cell_lines[(row_key, column_key)] = (cell, how, lines)
-        return lines
-
-    def _clear_caches(self) -> None:
-        super()._clear_caches()
-        self._cell_lines.clear()
-
-    def notify_style_update(self) -> None:  # a new theme, CSS, or pseudo-class
-        super().notify_style_update()
-        self._cell_lines.clear()
-
-    def _target_width(self) -> int:
-        return max(self.size.width, 60)
-
-    def _add_columns(self) -> None:
-        self._width_key = self._target_width()
-        widths = column_widths(self._width_key)
-        for key, label in _COLUMNS:
-            self.add_column(label, width=widths[key], key=key)
-
-    def on_resize(self, event: events.Resize) -> None:
-        if self.columns and self._target_width() != self._width_key:
-            self.show(self._states)
-
-    def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"watch-table--{name}", partial=True)
-
-    def _cells(self, state: PVState) -> list[Text]:
-        width = column_widths(self._width_key or 80)["value"]
+    def _make_cells(self, state: PVState) -> Cells:
+        widths = self._widths
         online = state.connection == CONNECTED
         severity = state.severity if online else None
         status = status_text(state.status) if severity else ""
         alarm = " ".join(filter(None, (severity_text(severity), status)))
-        full = (self._width_key or 80) >= 100
         stamp = format_timestamp(state.timestamp, tz=self.tz)
-        cells = [
-            Text(state.name),
-            Text(format_value(state, width=width)),
-            Text(alarm),
-            Text(stamp if full else stamp[:8]),
-            Text(state.connection),
-        ]
+        if widths["time"] < 12:
+            stamp = stamp[:8]
+        trend = spark(state.history, widths["trend"]) if not state.is_text else ""
         if not online:
-            for cell in cells:
-                cell.stylize(self._style("offline"))
-        elif severity in _SEVERITY_CLASS:
-            style = self._style(_SEVERITY_CLASS[severity])
-            cells[1].stylize(style)
-            cells[2].stylize(style)
-        return cells
+            kind = "offline"
+            return (
+                (state.name, kind),
+                (format_value(state, width=widths["value"]), kind),
+                (trend, kind),
+                (alarm, kind),
+                (stamp, kind),
+                (state.connection, kind),
+            )
+        value_kind = _SEVERITY_CLASS.get(severity or 0, "")
+        if state.stale_for is not None:
+            connection: tuple[str, str] = (f"stale {_age(state.stale_for)}", "stale")
+        else:
+            connection = (state.connection, "")
+        return (
+            (state.name, ""),
+            (format_value(state, width=widths["value"]), value_kind),
+            (trend, "trend"),
+            (alarm, value_kind),
+            (stamp, ""),
+            connection,
+        )
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            if name:
+                style = self.get_component_rich_style(f"watch-table--{name}", partial=True)
+            else:
+                style = self.rich_style
+            self._styles[name] = style
+        return style
+
+    def notify_style_update(self) -> None:  # a new theme, CSS, focus or pseudo-class
+        super().notify_style_update()
+        self._styles.clear()
+        self._strips.clear()
+        self._header = None
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._styles.clear()
+        self.refresh()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._styles.clear()
+        self.refresh()
+
+    # -- geometry -----------------------------------------------------------
+    def _content_width(self) -> int:
+        return max(self.scrollable_content_region.width, 40)
+
+    def _page_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _visible_range(self) -> tuple[int, int]:
+        top = max(0, round(self.scroll_y))
+        return top, min(len(self._states), top + self._page_height())
+
+    def on_resize(self, event: events.Resize) -> None:
+        widths = column_widths(self._content_width())
+        if widths != self._widths:
+            self._widths = widths
+            self._cells.clear()
+            self._strips.clear()
+            self._header = None
+        self.virtual_size = Size(self._content_width(), len(self._states) + 1)
+        self._scroll_into_view()
+        self.refresh()
+
+    def _refresh_row(self, row: int) -> None:
+        top, bottom = self._visible_range()
+        if top <= row < bottom:
+            self.refresh(Region(0, row - top + 1, self.size.width, 1))
+
+    def _set_cursor(self, row: int, announce: bool = True) -> None:
+        before = self.cursor_row
+        last = len(self._states) - 1
+        self.cursor_row = max(0, min(row, last)) if last >= 0 else 0
+        changed = self.cursor_row != before
+        if changed:
+            self._refresh_row(before)
+            self._refresh_row(self.cursor_row)
+        self._scroll_into_view()
+        if changed or announce:
+            self.post_message(self.RowHighlighted(self, self.selected_name))
+
+    def _scroll_into_view(self) -> None:
+        top = round(self.scroll_y)
+        page = self._page_height()
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + page:
+            self.scroll_to(y=self.cursor_row - page + 1, animate=False, immediate=True)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` in a cell ``width`` wide with its padding; cut with … if too long.
+
+    Control characters (a string PV may hold an escape sequence) are shown as ``�``:
+    segments reach the terminal as they are.
+    """
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else "\ufffd" for c in text)
+    if text.isascii():
+        if len(text) > width:
+            text = text[: width - 1] + "…" if width > 0 else ""
+            return " " + text + " "
+        return " " + text.ljust(width) + " "
+    if cell_len(text) > width:
+        text = set_cell_size(text, max(0, width - 1)) + "…"
+    return " " + set_cell_size(text, width) + " "
+
+
+def _age(seconds: float) -> str:
+    """``42s``, ``5m12s``, ``3h05m``: how long a timestamp has stood still."""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds // 60 % 60:02d}m"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 
 
-async def wait_until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 5.0,
+async def wait_until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 10.0,
                      what: str = "condition") -> None:  # fmt: skip
     """Let the app run until ``predicate()`` holds; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

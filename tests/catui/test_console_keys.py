@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import io
-
-from rich.console import Console
-from textual.widgets import Static
 
 from catui.app_main import build_app
 from catui.data.watchlist import load_watchlist
@@ -28,7 +24,7 @@ SIZE = (100, 30)
 
 def shown(app) -> list[str]:
     table = app.watch_screen.query_one(WatchTable)
-    return [str(row.key.value) for row in table.ordered_rows]
+    return table.shown_names
 
 
 async def settled(pilot) -> None:
@@ -90,6 +86,23 @@ async def test_save_the_watchlist(tmp_path):
         assert load_watchlist(target) == [pv.name for pv in fixed_pvs()]
 
 
+async def test_stale_thresholds_start_per_pv_and_are_saved(tmp_path):
+    feed = FakeFeed(fixed_pvs())
+    names = list(feed.pvs)
+    app = build_app(names, feed, cursor_blink=False, stale={names[0]: 30.0}, stale_default=5.0)
+    target = tmp_path / "saved.txt"
+    async with app.run_test(size=SIZE) as pilot:
+        states = app.watch_screen.watchlist.states
+        assert states[names[0]].stale_after == 30.0 and states[names[1]].stale_after == 5.0
+        await pilot.press("ctrl+s")
+        app.screen.query_one("Input").value = str(target)
+        await pilot.press("enter")
+    from catui.data.watchlist import read_watchlist
+
+    saved = read_watchlist(target)
+    assert saved[names[0]] == 30.0 and saved[names[1]] == 5.0 and list(saved) == names
+
+
 async def test_pause_holds_updates_until_resumed():
     app, feed = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -133,10 +146,7 @@ async def test_detail_pane_follows_the_cursor():
         select(pilot, "demo:mode")
         await pilot.pause()
         pane = app.watch_screen.query_one(DetailPane)
-        console = Console(width=100, record=True, file=io.StringIO())
-        console.print(pane.query_one("#detail-facts", Static).content)
-        text = console.export_text()
-        assert "0:Off | 1:Standby | 2:Run | 3:Fault" in text
+        assert "0:Off | 1:Standby | 2:Run | 3:Fault" in pane.text()
         await pilot.press("i")
         assert not pane.display
 
@@ -153,6 +163,22 @@ async def test_ui_stays_usable_while_a_write_waits():
         assert "sort: name" in status_text(pilot)
         await wait_until(pilot, lambda: "completed" in status_text(pilot))
         assert feed.writes == [("demo:setpoint", 2)]
+
+
+async def test_quit_while_a_write_waits_asks_first():
+    feed = FakeFeed(fixed_pvs(), write_delay=0.8)
+    app = build_app(list(feed.pvs), feed, tz=datetime.timezone.utc, cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        select(pilot, "demo:setpoint")
+        await pilot.press("w", *"2", "enter", "y", "q")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "demo:setpoint" in app.screen.detail
+        await pilot.press("n")  # the default: keep running
+        assert app.screen is app.watch_screen and app.is_running
+        await wait_until(pilot, lambda: "completed" in status_text(pilot))
+        await pilot.press("q")  # nothing pending: quits at once
+        await wait_until(pilot, lambda: not app.is_running, what="the exit")
 
 
 async def test_write_timeout_is_reported(monkeypatch):

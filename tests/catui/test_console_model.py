@@ -10,6 +10,7 @@ import pytest
 from catui.dev.fake_feed import FakeMetadata, FakeResponse
 from catui.messages import ConnectionEvent, Mailbox
 from catui.model import (
+    ALARM_HISTORY_LENGTH,
     ControlInfo,
     PVState,
     Watchlist,
@@ -24,7 +25,12 @@ from catui.model import (
 from catui.write_outcome import describe_write
 from protocol.channel_types import ChannelType as T
 from protocol.dbr import DBR_CTRL_DOUBLE, DBR_CTRL_ENUM
-from protocol.errors import CATimeoutError, ChannelAccessDenied
+from protocol.errors import (
+    CATimeoutError,
+    ChannelAccessDenied,
+    ConnectTimeoutError,
+    DisconnectedError,
+)
 
 UTC = datetime.timezone.utc
 
@@ -136,10 +142,51 @@ def test_stashed_update_is_decoded_when_read():
     assert s.pending and s.updates == 2
     assert (s.severity, s.status, s.timestamp) == (2, 3, 5.0) and not s.pending
     assert s.scalar() == 2.0 and list(s.history) == [1.0, 2.0]
-    # One replaced before it was read: a gap, so the history starts again.
+    # One replaced before it was read still counts in the trend, decoded or not.
     s.stash(FakeResponse(np.array([3.0]), T.TIME_DOUBLE, FakeMetadata()))
     s.stash(FakeResponse(np.array([4.0]), T.TIME_DOUBLE, FakeMetadata()))
-    assert s.scalar() == 4.0 and list(s.history) == [4.0] and s.updates == 4
+    assert list(s.history) == [1.0, 2.0, 3.0, 4.0] and s.pending
+    assert s.scalar() == 4.0 and list(s.history) == [1.0, 2.0, 3.0, 4.0] and s.updates == 4
+    # A decoded update after a stashed one: the stashed one is dropped, not decoded late.
+    s.stash(FakeResponse(np.array([5.0]), T.TIME_DOUBLE, FakeMetadata()))
+    s.apply_update(FakeResponse(np.array([6.0]), T.TIME_DOUBLE, FakeMetadata()))
+    assert s.scalar() == 6.0 and list(s.history)[-2:] == [5.0, 6.0] and not s.pending
+
+
+def test_stash_of_strings_keeps_no_trend():
+    s = state(T.STRING, "a")
+    s.stash(FakeResponse([b"b"], T.TIME_STRING, FakeMetadata()))
+    assert list(s.history) == [] and s.value == ["b"]
+
+
+def test_alarm_changes_are_kept_newest_last_without_repeats():
+    s = state(T.DOUBLE, 1.0)
+    s.note_alarm(0, 0, 0.5)  # no alarm at first: not a change
+    for stamp, status, severity in [(1.0, 3, 1), (2.0, 3, 1), (3.0, 4, 2), (4.0, 0, 0)]:
+        s.note_alarm(status, severity, stamp)
+    assert list(s.alarm_changes) == [(1.0, 3, 1), (3.0, 4, 2), (4.0, 0, 0)]
+    for i in range(20):
+        s.note_alarm(i % 2, i % 2, float(i))
+    assert len(s.alarm_changes) == ALARM_HISTORY_LENGTH and s.alarm_changes[-1][0] == 19.0
+
+
+def test_stale_when_the_timestamp_stands_still():
+    s = state(T.DOUBLE, 1.0)
+    s.apply_update(FakeResponse(np.array([1.0]), T.TIME_DOUBLE, FakeMetadata(0, 0, 100.0)))
+    assert not s.check_stale(0.0) and s.stale_for is None  # no threshold: never stale
+    s.stale_after = 5.0
+    assert not s.check_stale(10.0) and s.stale_for is None  # the clock starts
+    assert not s.check_stale(15.0) and s.stale_for is None  # exactly 5 s: not yet
+    assert s.check_stale(15.5) and s.stale_for == 5.5
+    assert not s.check_stale(15.9)  # the same whole second: no redraw needed
+    assert s.check_stale(17.0) and s.stale_for == 7.0
+    # The timestamp moves: fresh again, and the clock starts over.
+    s.apply_update(FakeResponse(np.array([2.0]), T.TIME_DOUBLE, FakeMetadata(0, 0, 101.0)))
+    assert s.check_stale(18.0) and s.stale_for is None
+    assert not s.check_stale(22.0) and s.check_stale(23.5) and s.stale_for == 5.5
+    # Disconnected: the row says disconnected, not stale.
+    s.apply_connection("disconnected", None, None, None, None)
+    assert s.check_stale(30.0) and s.stale_for is None
 
 
 def test_array_stats():
@@ -196,10 +243,39 @@ def test_mailbox_keeps_only_the_newest_update():
     [
         (None, "completed"),
         (ChannelAccessDenied("no"), "refused: no write access"),
-        (CATimeoutError("slow"), "timed out: no completion within 3 s"),
+        (CATimeoutError("slow"), "timed out: no completion within 3 s; it was sent"),
+        (ConnectTimeoutError("PV 'pv' not found"), "not written to pv: PV 'pv' not found"),
+        (DisconnectedError("closed"), "the outcome is unknown, check the value"),
     ],
 )
 def test_write_outcome_in_words(error, words):
     ok, text = describe_write("pv", "5", object() if error is None else None, error, 3.0)
     assert ok is (error is None)
     assert words in text
+
+
+def test_mailbox_keeps_every_alarm_change_of_coalesced_updates():
+    box = Mailbox()
+    for value, severity, status in [(1.0, 0, 0), (95.0, 2, 3), (96.0, 2, 3), (50.0, 0, 0)]:
+        meta = FakeMetadata(status=status, severity=severity, timestamp=value)
+        box.put_update("pv", FakeResponse(np.array([value]), T.TIME_DOUBLE, meta))
+    drained = box.drain()
+    assert float(drained.updates["pv"].data[0]) == 50.0  # only the newest update survives
+    assert drained.alarms == [("pv", 0, 0, 1.0), ("pv", 3, 2, 95.0), ("pv", 0, 0, 50.0)]
+    box.put_update("pv", FakeResponse(np.array([51.0]), T.TIME_DOUBLE, FakeMetadata()))
+    assert box.drain().alarms == []  # no change since
+
+
+def test_alarm_of_a_real_time_response_is_read_without_the_structure():
+    from protocol.commands import EventAddResponse
+    from protocol.dbr import DBR_TIME_DOUBLE
+
+    meta = DBR_TIME_DOUBLE(status=4, severity=2)
+    response = EventAddResponse(
+        data=[1.0], data_type=T.TIME_DOUBLE, data_count=1, status=1, subscriptionid=1,
+        metadata=meta,
+    )  # fmt: skip
+    assert response.alarm == (4, 2)
+    native = EventAddResponse(data=[1.0], data_type=T.DOUBLE, data_count=1, status=1,
+                              subscriptionid=1)  # fmt: skip
+    assert native.alarm is None

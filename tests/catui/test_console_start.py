@@ -25,6 +25,20 @@ def test_names_from_arguments_and_file(tmp_path):
     assert seen == {"names": ["a:2", "c:3", "b:1"], "path": path}
 
 
+def test_stale_thresholds_from_the_file_and_the_option(tmp_path, capsys):
+    path = tmp_path / "w.txt"
+    path.write_text("b:1 stale=30\na:2\n")
+    seen = {}
+
+    def runner(app):
+        seen.update(app.stale_thresholds, default=app.stale_default)
+
+    assert app_main.run_console(["-f", str(path), "--stale", "2m", "--no-session"], runner) == 0
+    assert seen == {"b:1": 30.0, "default": 120.0}
+    assert app_main.run_console(["a:1", "--stale", "soon", "--no-session"], runner) == 2
+    assert "--stale: not a duration: 'soon'" in capsys.readouterr().err
+
+
 def test_bad_file_and_no_names(tmp_path, capsys):
     assert main(["-f", str(tmp_path / "none.txt")]) == 2
     assert "No such file" in capsys.readouterr().err

@@ -62,3 +62,16 @@ def test_limit_warning():
     assert "outside the control limits -50 … 50" in (limit_warning(60.0, limits) or "")
     assert limit_warning([1.0, 70.0], limits) is not None
     assert limit_warning(60.0, {}) is None
+
+
+def test_limit_warnings_name_drive_and_display_limits():
+    from catui.data.write_value import limit_warnings
+
+    limits = {"control": (0.0, 10.0), "display": (-5.0, 5.0)}
+    assert limit_warnings(3.0, limits) == []
+    (display,) = limit_warnings(7.0, limits)
+    assert "display range -5 … 5 (LOPR/HOPR)" in display
+    control, display = limit_warnings(-6.0, limits)
+    assert "control limits 0 … 10 (DRVL/DRVH)" in control and "-6" in control
+    assert "LOPR/HOPR" in display
+    assert limit_warnings("text", limits) == [] and limit_warnings(True, limits) == []

@@ -1,0 +1,343 @@
+"""CA diagnostics: the address list in effect, circuits, searches, duplicates and the log.
+
+The snapshot (:meth:`catui.feed.Feed.diagnostics`, a lock and a copy in the client)
+is taken when the screen opens, then in a thread worker about once a second, since
+with thousands of PVs it takes tens of milliseconds; a section is redrawn only when
+what it shows changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from catui.log_capture import CapturedRecord
+from protocol.sync.diagnostics import (
+    CONNECTED,
+    SEARCHING,
+    BlockerDiagnostics,
+    CircuitDiagnostics,
+    DuplicateServer,
+    PVDiagnostics,
+)
+
+if TYPE_CHECKING:
+    from catui.app import CatuiApp
+
+__all__ = [
+    "DiagnosticsScreen",
+    "address_section",
+    "circuits_section",
+    "duplicates_section",
+    "log_section",
+    "pvs_section",
+    "searching_section",
+]
+
+#: Rows shown of the PV and searching tables; a watchlist can hold thousands.
+MAX_ROWS = 500
+#: Seconds between snapshots.
+REFRESH = 1.0
+_NOTHING = object()
+
+
+def _address(address: tuple[str, int] | None) -> str:
+    return "—" if address is None else f"{address[0]}:{address[1]}"
+
+
+def _addresses(addresses: Iterable[tuple[str, int]]) -> str:
+    return " ".join(_address(a) for a in addresses) or "(none)"
+
+
+def _time(when: float | None, tz: datetime.tzinfo | None) -> str:
+    if when is None:
+        return "—"
+    try:
+        return datetime.datetime.fromtimestamp(when, tz).strftime("%H:%M:%S")
+    except (OverflowError, OSError, ValueError):
+        return "?"
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
+def _title(text: str, note: str = "") -> Text:
+    title = Text(text, style="bold")
+    if note:
+        title.append(f"  {note}", style="dim")
+    return title
+
+
+def _table(*headers: str) -> Table:
+    table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, header_style="bold")
+    for header in headers:
+        table.add_column(header, no_wrap=True)
+    return table
+
+
+def _more(shown: int, total: int) -> list[Text]:
+    return [Text(f"… and {total - shown} more", style="dim")] if total > shown else []
+
+
+def address_section(snap: BlockerDiagnostics) -> RenderableType:
+    """The configuration in effect, as the client resolved it, and where searches go."""
+    config = snap.config
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    if config is None:
+        grid.add_row("Configuration", Text("not read yet (the monitor has not started)"))
+    else:
+        grid.add_row("EPICS_CA_ADDR_LIST", Text(_addresses(config.addr_list)))
+        grid.add_row("EPICS_CA_AUTO_ADDR_LIST", "YES" if config.auto_addr_list else "NO")
+        servers = [
+            f"{_address(n.address)} ({'connected' if n.connected else 'unreachable'})"
+            for n in snap.name_servers
+        ] or [_address(a) for a in config.name_servers]
+        grid.add_row("EPICS_CA_NAME_SERVERS", Text(" ".join(servers) or "(none)"))
+        grid.add_row("EPICS_CA_SERVER_PORT", str(config.server_port))
+        grid.add_row("EPICS_CA_REPEATER_PORT", str(config.repeater_port))
+        grid.add_row("EPICS_CA_CONN_TMO", f"{config.conn_tmo:g} s")
+        grid.add_row("EPICS_CA_MAX_SEARCH_PERIOD", f"{config.max_search_period:g} s")
+        grid.add_row("EPICS_CA_MAX_ARRAY_BYTES", str(config.max_array_bytes))
+    destinations = _addresses(snap.destinations) if snap.running else "(not searching yet)"
+    if snap.running and not snap.destinations and not snap.name_servers:
+        destinations = "(none: EPICS_CA_AUTO_ADDR_LIST=NO and an empty address list)"
+    grid.add_row("Search destinations", Text(destinations))
+    grid.add_row("Search datagrams sent", str(snap.datagrams_sent))
+    return Group(_title("Address list in effect"), grid)
+
+
+def circuits_section(
+    circuits: Sequence[CircuitDiagnostics], tz: datetime.tzinfo | None = None
+) -> RenderableType:
+    """One row per open circuit: server, priority, channels, since, last heard."""
+    if not circuits:
+        return Group(_title("Circuits", "none open"))
+    table = _table("Server", "Priority", "Channels", "Connected since", "Last heard")
+    for c in circuits:
+        table.add_row(
+            Text(_address(c.address)),
+            str(c.priority),
+            str(c.channels),
+            _time(c.connected_since, tz),
+            _time(c.last_heard, tz),
+        )
+    return Group(_title("Circuits", f"{len(circuits)} open"), table)
+
+
+def duplicates_section(
+    duplicates: Sequence[DuplicateServer], count: int, tz: datetime.tzinfo | None = None
+) -> RenderableType:
+    """Each PV answered by two servers (newest first), with the one in use."""
+    if not count:
+        return Group(_title("Duplicate servers", "none seen"))
+    lines = [
+        Text.assemble((f"{_time(d.when, tz)}  ", "dim"), (d.describe(), "bold"))
+        for d in reversed(duplicates)
+    ]
+    note = f"{count} seen" + (f", the last {len(duplicates)} shown" if count > len(duplicates)
+                              else "")  # fmt: skip
+    return Group(_title("Duplicate servers", note), *lines)
+
+
+def searching_section(
+    pvs: Sequence[PVDiagnostics], taken_at: float, tz: datetime.tzinfo | None = None
+) -> RenderableType:
+    """The PVs still searched for: searches sent, retries, since when, next one."""
+    searching = [pv for pv in pvs if pv.state == SEARCHING]
+    if not searching:
+        return Group(_title("Searching", "no PV"))
+    table = _table("PV", "Priority", "Searches", "Retries", "Searching since", "Last search",
+                   "Next in", "Lost")  # fmt: skip
+    for pv in searching[:MAX_ROWS]:
+        wait = "—" if pv.next_search is None else f"{max(pv.next_search - taken_at, 0.0):.1f} s"
+        table.add_row(
+            Text(pv.name),
+            str(pv.priority),
+            str(pv.searches),
+            str(pv.retries),
+            _time(pv.search_started, tz),
+            _time(pv.last_search, tz),
+            wait,
+            str(pv.losses),
+        )
+    return Group(
+        _title("Searching", _count(len(searching), "PV")), table, *_more(MAX_ROWS, len(searching))
+    )
+
+
+def pvs_section(pvs: Sequence[PVDiagnostics], tz: datetime.tzinfo | None = None) -> RenderableType:
+    """Every PV: which server answered it, its priority and state."""
+    if not pvs:
+        return Group(_title("PVs", "none"))
+    table = _table("PV", "Server", "Priority", "State", "Since", "Searches", "Lost")
+    for pv in pvs[:MAX_ROWS]:
+        since = pv.connected_since if pv.state == CONNECTED else pv.search_started
+        table.add_row(
+            Text(pv.name),
+            Text(_address(pv.server)),
+            str(pv.priority),
+            pv.state,
+            _time(since, tz),
+            str(pv.searches),
+            str(pv.losses),
+        )
+    connected = sum(pv.state == CONNECTED for pv in pvs)
+    note = f"{connected} of {len(pvs)} connected"
+    return Group(_title("PVs", note), table, *_more(MAX_ROWS, len(pvs)))
+
+
+def log_section(
+    records: Sequence[CapturedRecord], tz: datetime.tzinfo | None = None
+) -> RenderableType:
+    """The console's log records, newest first."""
+    if not records:
+        return Group(_title("Log", "no records"))
+    lines = []
+    for record in reversed(records):
+        level = Text(f"{record.levelname:<8}", style="bold" if record.level >= 30 else "")
+        lines.append(Text.assemble(
+            (f"{_time(record.created, tz)}  ", "dim"), level, " ",
+            (f"{record.logger}: ", "dim"), record.message,
+        ))  # fmt: skip
+    return Group(_title("Log", f"the last {len(records)} records, newest first"), *lines)
+
+
+class DiagnosticsScreen(Screen[None]):
+    """What the CA client is doing, refreshed every second; Esc goes back."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", tooltip="Back to the watchlist",
+                id="diagnostics-close"),
+    ]  # fmt: skip
+
+    DEFAULT_CSS = """
+    DiagnosticsScreen #diagnostics-title {
+        text-style: bold;
+        padding: 0 1;
+    }
+    DiagnosticsScreen #diagnostics-summary {
+        color: $text-muted;
+        padding: 0 1;
+    }
+    DiagnosticsScreen #diagnostics-body {
+        height: 1fr;
+        padding: 0 1;
+    }
+    DiagnosticsScreen #diagnostics-body > Static {
+        margin-bottom: 1;
+    }
+    """
+
+    class Taken(Message):
+        """A snapshot and the log records, or why there is none."""
+
+        def __init__(
+            self,
+            snap: BlockerDiagnostics | None,
+            records: tuple[CapturedRecord, ...],
+            error: str = "",
+        ) -> None:
+            super().__init__()
+            self.snap = snap
+            self.records = records
+            self.error = error
+
+    def __init__(self, tz: datetime.tzinfo | None = None) -> None:
+        super().__init__()
+        self.tz = tz
+        #: The snapshot shown (None until the first arrives).
+        self.snap: BlockerDiagnostics | None = None
+        self._shown: dict[str, object] = {}
+
+    @property
+    def catui(self) -> CatuiApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static("CA diagnostics", id="diagnostics-title")
+        yield Static("Taking a snapshot…", id="diagnostics-summary")
+        with VerticalScroll(id="diagnostics-body"):
+            for section in ("address", "circuits", "duplicates", "searching", "log", "pvs"):
+                yield Static(id=f"diagnostics-{section}")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#diagnostics-body").focus()
+        # The first snapshot at once, so that the screen opens with it (one copy of the
+        # client's tables, ~20 ms with 10,000 PVs); the next ones in a worker.
+        self.on_diagnostics_screen_taken(self.snapshot())
+        self.set_interval(REFRESH, self.take, name="diagnostics")
+
+    def snapshot(self) -> Taken:
+        """The feed's diagnostics and the log records, or why there are none."""
+        records = self.catui.log_capture.records()
+        try:
+            snap = self.catui.feed.diagnostics()
+        except Exception as exc:  # never a traceback over the screen
+            return self.Taken(None, records, f"No diagnostics: {exc}")
+        return self.Taken(snap, records)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="diagnostics")
+    def take(self) -> None:
+        """Take a snapshot in a thread (a lock and a copy, but tens of ms for many PVs)."""
+        self.post_message(self.snapshot())
+
+    def on_diagnostics_screen_taken(self, message: Taken) -> None:
+        summary = self.query_one("#diagnostics-summary", Static)
+        if message.snap is None:
+            summary.update(Text(message.error))
+        else:
+            self.show(message.snap)
+        self._section("log", message.records, lambda: log_section(message.records, self.tz))
+
+    def show(self, snap: BlockerDiagnostics) -> None:
+        """Draw ``snap``: each section only if what it shows changed."""
+        self.snap = snap
+        tz = self.tz
+        searching = snap.searching
+        summary = (
+            f"{_count(len(snap.pvs), 'PV')}: {len(snap.pvs) - len(searching)} found, "
+            f"{len(searching)} searching · {_count(len(snap.circuits), 'circuit')} · "
+            f"{_count(snap.duplicate_count, 'duplicate')} · at {_time(snap.taken_at, tz)}"
+        )
+        self.query_one("#diagnostics-summary", Static).update(summary)
+        facts = (snap.config, snap.destinations, snap.name_servers, snap.running,
+                 snap.datagrams_sent)  # fmt: skip
+        self._section("address", facts, lambda: address_section(snap))
+        self._section("circuits", snap.circuits, lambda: circuits_section(snap.circuits, tz))
+        self._section(
+            "duplicates",
+            (snap.duplicates, snap.duplicate_count),
+            lambda: duplicates_section(snap.duplicates, snap.duplicate_count, tz),
+        )
+        # "Next in" counts down: the searching table changes with every snapshot.
+        self._section(
+            "searching",
+            (searching, snap.taken_at if searching else None),
+            lambda: searching_section(searching, snap.taken_at, tz),
+        )
+        self._section("pvs", snap.pvs, lambda: pvs_section(snap.pvs, tz))
+
+    def _section(self, name: str, key: object, render: Callable[[], RenderableType]) -> None:
+        if self._shown.get(name, _NOTHING) == key:
+            return
+        self._shown[name] = key
+        self.query_one(f"#diagnostics-{name}", Static).update(render())
+
+    def action_close(self) -> None:
+        self.dismiss(None)

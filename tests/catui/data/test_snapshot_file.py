@@ -1,0 +1,80 @@
+"""Reading saved snapshots back: CSV or Markdown, with per-row tolerances."""
+
+from __future__ import annotations
+
+import pytest
+
+from catui.data.snapshot import SnapshotError, SnapshotRow, to_csv, to_markdown
+from catui.data.snapshot_file import load_snapshot, parse_snapshot, split_row
+
+ROWS = [
+    SnapshotRow("demo:ao", "3.500", 3.5, "mm", "", "2026-01-15 08:30:00.000000"),
+    SnapshotRow("demo:str", "a | b \\ c", None, "", "MINOR", ""),
+    SnapshotRow("demo:formula", "=1+2", None),
+    SnapshotRow("demo:wf", "[3] 1.50 2.50 3.50", None, "V"),
+]
+
+
+def test_csv_round_trip():
+    saved = parse_snapshot(to_csv(ROWS))
+    assert saved.rows == ROWS
+    assert saved.tolerances == {}
+
+
+def test_markdown_round_trip_keeps_escaped_bars_and_backslashes():
+    saved = parse_snapshot(to_markdown(ROWS))
+    assert [r.name for r in saved.rows] == [r.name for r in ROWS]
+    assert saved.rows[1].value == "a | b \\ c"
+    assert saved.rows[1].severity == "MINOR"
+    assert saved.rows[0].number == 3.5 and saved.rows[0].units == "mm"
+    assert saved.rows[3].number is None
+
+
+def test_markdown_inside_other_text_with_a_tolerance_column():
+    text = (
+        "# Shift log\n\nBefore the study:\n\n"
+        "| PV | Value | Tolerance |\n| :-- | --: | --- |\n"
+        "| a:1 | 1.0 | 0.5 |\n| a:2 | 2 | |\n"
+        "\nAfter it:\n\n| name | value |\n|---|---|\n| b:1 | 9 |\n"
+    )
+    saved = parse_snapshot(text)
+    assert [(r.name, r.number) for r in saved.rows] == [("a:1", 1.0), ("a:2", 2.0)]
+    assert saved.tolerances == {"a:1": 0.5}
+
+
+def test_csv_tolerance_column():
+    text = "name,value,tolerance\na:1,1.0,0.25\na:2,2,\n"
+    saved = parse_snapshot(text)
+    assert saved.tolerances == {"a:1": 0.25}
+    assert [r.number for r in saved.rows] == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty"),
+        ("value,units\n1,mm\n", "no name column"),
+        ("just words\n", "no name column"),
+        ("| value |\n|---|\n| 1 |\n", "no Markdown table with a name column"),
+        ("| name | value |\n|---|---|\n| bad name | 1 |\n", "line 3"),
+        ("name,value,tolerance\na:1,1,-2\n", "line 2: a tolerance is a number ≥ 0, not '-2'"),
+        ("| name | tolerance |\n|---|---|\n| a:1 | lots |\n", "not 'lots'"),
+    ],
+)
+def test_what_is_not_a_snapshot_says_why(text, message):
+    with pytest.raises(SnapshotError, match=message):
+        parse_snapshot(text)
+
+
+def test_split_row():
+    assert split_row("| a | b \\| c | d \\\\ |") == ["a", "b | c", "d \\"]
+    assert split_row("| a | |") == ["a", ""]
+    assert split_row("| a | b") == ["a", "b"]
+
+
+def test_load_snapshot(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("\ufeff" + to_csv(ROWS[:1]), encoding="utf-8")
+    assert load_snapshot(path).rows == ROWS[:1]
+    with pytest.raises(OSError):
+        load_snapshot(tmp_path / "missing.csv")
