@@ -61,6 +61,8 @@ class LogCapture(logging.Handler):
     count : int
         Records handled since creation (also those dropped from the buffer):
         a reader redraws when it changes.
+    warnings : int
+        Of those, the records at WARNING or above (the status bar counts them).
     """
 
     def __init__(
@@ -72,6 +74,7 @@ class LogCapture(logging.Handler):
         super().__init__(level)
         self._records: deque[CapturedRecord] = deque(maxlen=capacity)
         self.count = 0
+        self.warnings = 0
         self.logger_names = tuple(loggers)
         self._saved: list[tuple[logging.Logger, int, bool]] = []
 
@@ -89,6 +92,8 @@ class LogCapture(logging.Handler):
             CapturedRecord(record.created, record.levelno, record.levelname, record.name, message)
         )
         self.count += 1
+        if record.levelno >= logging.WARNING:
+            self.warnings += 1
 
     def records(self) -> tuple[CapturedRecord, ...]:
         """The records kept, oldest first (thread-safe)."""

@@ -104,6 +104,7 @@ class WatchScreen(Screen[None]):
         self._writes: dict[str, int] = {}
         #: (PV, its value read just before the last write that completed): for undo.
         self.last_write: tuple[str, Any] | None = None
+        self._warnings_seen = 0  # log_capture.warnings when D was last pressed
         #: The last snapshot saved from the copy dialog (what compare offers first).
         self.snapshot_path: Path | None = None
         self._connected: int | None = None  # connected PVs, as last counted
@@ -134,6 +135,7 @@ class WatchScreen(Screen[None]):
         self.catui.feed.add(self.watchlist.names)
         self.set_interval(1.0 / self.refresh_hz, self.drain, name="drain")
         self.set_interval(1.0, self.check_stale, name="stale")
+        self.set_interval(1.0, self.count_warnings, name="warnings")
         self.query_one(WatchTable).focus()
         _freeze_startup_objects()
 
@@ -465,7 +467,13 @@ class WatchScreen(Screen[None]):
         self.app.push_screen(JournalScreen(self.catui.journal_path, tz=self.catui.tz))
 
     def action_diagnostics(self) -> None:
+        self._warnings_seen = self.catui.log_capture.warnings
+        self.query_one(StatusBar).warnings = 0
         self.app.push_screen(DiagnosticsScreen(tz=self.catui.tz))
+
+    def count_warnings(self) -> None:
+        """Say in the status bar that warnings were logged (shown by ``D``, not on screen)."""
+        self.query_one(StatusBar).warnings = self.catui.log_capture.warnings - self._warnings_seen
 
     def action_copy(self) -> None:
         states = self.selected_states()

@@ -29,6 +29,8 @@ class StatusBar(Static):
     lag: reactive[float] = reactive(0.0)
     #: While paused: whole seconds since the oldest update not shown (None: none).
     behind: reactive[int | None] = reactive(None)
+    #: Warnings logged since the diagnostics screen was last looked at.
+    warnings: reactive[int] = reactive(0)
 
     def render(self) -> Text:
         connected, shown, total = self.counts
@@ -42,6 +44,8 @@ class StatusBar(Static):
             parts.append("PAUSED" if self.behind is None else f"PAUSED {self.behind} s behind")
         elif self.lag:
             parts.append(f"lag {self.lag:.1f} s")
+        if self.warnings:
+            parts.append(f"⚠ {self.warnings} warning{'s' if self.warnings > 1 else ''} (D)")
         if self.write_text:
             parts.append(self.write_text)
         return Text(" · ".join(parts), no_wrap=True, overflow="ellipsis")

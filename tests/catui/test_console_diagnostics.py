@@ -17,7 +17,7 @@ from catui.dev.snapshots import make_app
 from catui.screens.diagnostics import DiagnosticsScreen
 from catui.screens.help import HelpScreen
 from catui.screens.watch import WatchScreen
-from tests.catui.console_helpers import wait_until
+from tests.catui.console_helpers import status_text, wait_until
 from tests.support.iocs import EpicsBaseIoc, stop_all
 
 SIZE = (120, 40)
@@ -92,10 +92,17 @@ async def test_a_warning_logged_while_running_is_in_the_pane(capfd):
     async with app.run_test(size=SIZE) as pilot:
         capfd.readouterr()
         logging.getLogger("protocol.sync.blocker").warning("PV %r: a [bold]test[/] warning", "x:y")
+        logging.getLogger("catui.feed").info("an info record is not counted")
+        # The status bar says a warning is waiting to be read, until D shows it.
+        await wait_until(pilot, lambda: "⚠ 1 warning (D)" in status_text(pilot),
+                         what="the warning count")  # fmt: skip
         await pilot.press("D")
         await wait_until(pilot, lambda: "test[/] warning" in section(app, "log"), what="the log")
         line = next(l for l in section(app, "log").splitlines() if "warning" in l)  # noqa: E741
         assert "WARNING" in line and "protocol.sync.blocker: PV 'x:y'" in line
+        await pilot.press("escape")
+        await pilot.pause(1.2)
+        assert "warning" not in status_text(pilot)
     out, err = capfd.readouterr()
     assert "test" not in out + err
 
