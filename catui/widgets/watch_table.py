@@ -86,7 +86,7 @@ class WatchTable(ScrollView, can_focus=True):
     }
 
     DEFAULT_CSS = """
-    WatchTable { background: $surface; color: $foreground; }
+    WatchTable { background: $surface; color: $foreground; overflow-x: hidden; }
     WatchTable > .watch-table--header { text-style: bold; background: $panel; }
     WatchTable > .watch-table--cursor {
         background: $block-cursor-blurred-background;
