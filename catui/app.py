@@ -284,6 +284,14 @@ class CatuiApp(App[None]):
                 )
 
     # -- shutting down -------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """``ctrl+q`` (and the palette's Quit): as ``q``, asking first while a write waits."""
+        watch = self._watch
+        if watch is not None and watch.pending_writes:
+            await watch.action_quit()
+        else:
+            self.exit()
+
     def session_state(self) -> SessionState | None:
         """The watchlist, filter and sort (also once the app has exited); None before."""
         if self._watch is None:

@@ -60,8 +60,22 @@ def put_rows(states: Iterable[PVState], tz: datetime.tzinfo | None = None) -> li
     for state in states:
         row = snapshot_row(state, tz)
         exact = _exact_text(state) if row.value else None
+        if exact is None and row.value:
+            # The table shows a line break as a space: write back the text itself
+            # (put_commands then says a line cannot carry it), never "a b" for "a\nb".
+            exact = _raw_text(state)
         rows.append(dataclasses.replace(row, value=exact) if exact is not None else row)
     return rows
+
+
+def _raw_text(state: PVState) -> str | None:
+    """The text of a string scalar or a long string as it is; None for anything else."""
+    value = state.value
+    if isinstance(value, list) and len(value) == 1 and not state.is_array:
+        return str(value[0])
+    if state.is_text:
+        return state.text()
+    return None
 
 
 def _units(state: PVState) -> str:

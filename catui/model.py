@@ -32,6 +32,7 @@ __all__ = [
     "format_timestamp",
     "format_value",
     "native_type_name",
+    "printable",
     "severity_text",
     "status_text",
 ]
@@ -414,6 +415,17 @@ def format_data(state: PVState, data: Any, width: int = 60) -> str:
     probe = PVState(state.name, CONNECTED, state.native_type, state.count, control=state.control)
     probe._value = decode_data(data, None)
     return format_value(probe, max_items=8, width=width)
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters (escape sequences…) shown as ``\ufffd``.
+
+    For server strings (values, enum choices, units) drawn by widgets whose text
+    reaches the terminal as it is (``Static``, notifications, the status bar).
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else "\ufffd" for c in text)
 
 
 def _array_text(count: int, items: Sequence[str], more: bool) -> str:

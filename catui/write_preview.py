@@ -40,8 +40,15 @@ def preview(target: WriteTarget, value: Any) -> WritePreview:
         return WritePreview(target.current, f"{label} (choice {index})",
                             f"ENUM choice {index} ({label!r})", ())  # fmt: skip
     if target.as_text:
-        return WritePreview(target.current, repr(value),
-                            f"CHAR[{target.count}] text {value!r}", ())  # fmt: skip
+        if isinstance(value, str):
+            size = len(value.encode("utf-8")) + 1
+            return WritePreview(target.current, repr(value),
+                                f"CHAR[{size}] {value!r} in UTF-8 and its NUL", ())  # fmt: skip
+        # Bytes read back (undo): written as they are.
+        raw = bytes(int(v) & 0xFF for v in value)
+        text = raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+        sent = f"CHAR[{len(raw)}] the bytes read before, as they were"
+        return WritePreview(target.current, repr(text), sent, ())
     values = value if isinstance(value, list) else [value]
     if target.type_name == "STRING":
         shown = ", ".join(repr(v) for v in values)

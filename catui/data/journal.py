@@ -237,13 +237,13 @@ def _parse_line(line: str) -> JournalEntry | None:
         return None
     try:
         obj = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: "[[[[…" nested too deep
         return None
     if not isinstance(obj, dict):
         return None
     try:
         return JournalEntry.from_dict(obj)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a time of 1e400 written as an int
         return None
 
 

@@ -157,9 +157,11 @@ def extract_pv_names(text: str) -> list[str]:
         entity expansion is how XML files attack their reader.
     """
     names: list[str] = []
+    seen: set[str] = set()  # a list's "in" made a paste of 30,000 names take seconds
     for name in _candidates(text):
         name = _unquote(name.strip())
-        if name not in names and is_pv_name(name):
+        if name not in seen and is_pv_name(name):
+            seen.add(name)
             names.append(name)
     return names
 
@@ -211,11 +213,19 @@ def _csv_names(lines: list[str]) -> list[str] | None:
     content = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
     if len(content) < 2 or "," not in content[0]:
         return None
-    header = [cell.strip().lower() for cell in next(csv.reader([content[0]]))]
+    header = [cell.strip().lower() for cell in _csv_row(content[0])]
     column = next((header.index(c) for c in _CSV_NAME_COLUMNS if c in header), None)
     if column is None:
         return None
-    return [row[column] for row in csv.reader(content[1:]) if len(row) > column]
+    rows = (_csv_row(line) for line in content[1:])
+    return [row[column] for row in rows if len(row) > column]
+
+
+def _csv_row(line: str) -> list[str]:
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:  # a cell over csv's field size limit (128 KiB): split it plainly
+        return line.split(",")
 
 
 def _line_names(lines: list[str]) -> Iterator[str]:

@@ -198,6 +198,13 @@ def from_csv(text: str) -> list[SnapshotRow]:
         No header or no name column, a name that is not a PV name, a number that is
         not one; the message gives the line.
     """
+    try:
+        return _from_csv(text)
+    except csv.Error as exc:  # a cell over the field size limit, a lone CR (a binary file)
+        raise SnapshotError(f"not CSV: {exc}") from None
+
+
+def _from_csv(text: str) -> list[SnapshotRow]:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = next(reader, None)
     if not header:
@@ -289,6 +296,9 @@ def _unwritable(row: SnapshotRow) -> str:
         return "control characters"
     if row.value == "":
         return "no value"
+    if row.value == "--":
+        # argparse drops a second "--" too: the line would write "" (Python 3.10, 3.11).
+        return "'--' cannot be given on a command line"
     array = _ARRAY.fullmatch(row.value)
     if array and row.number is None:
         items = array["items"].split()

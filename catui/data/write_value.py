@@ -87,9 +87,16 @@ def parse_value(
     if type_name == "ENUM":
         choice = text.strip()
         if choice in enum_strings:
+            if enum_strings.count(choice) > 1:
+                numbers = [str(i) for i, s in enumerate(enum_strings) if s == choice]
+                raise ValueError(f"{choice!r} is the label of choices {', '.join(numbers)}; "
+                                 "give the number")  # fmt: skip
             return choice
         if choice.isdigit() and int(choice) < max(len(enum_strings), 1):
-            return enum_strings[int(choice)] if enum_strings else int(choice)
+            index = int(choice)
+            if not enum_strings or enum_strings.count(enum_strings[index]) > 1:
+                return index  # a label shared by several choices would write the first
+            return enum_strings[index]
         options = ", ".join(enum_strings) or "(none known)"
         raise ValueError(f"{choice!r} is not a choice; choose one of: {options}")
     if count > 1:

@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from catui.model import printable
+
 __all__ = ["ConfirmDialog"]
 
 
@@ -24,9 +26,11 @@ class ConfirmDialog(ModalScreen[bool]):
         self, question: str, detail: str = "", *, yes: str = "Yes", body: str = ""
     ) -> None:
         super().__init__()
-        self.question = question
-        self.detail = detail
-        self.body = body
+        # Line by line: the values in them (old, new, enum choices, units) are a
+        # server's strings, which may hold escape sequences.
+        self.question = _printable_lines(question)
+        self.detail = _printable_lines(detail)
+        self.body = _printable_lines(body)
         self.yes = yes
 
     def compose(self) -> ComposeResult:
@@ -50,3 +54,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+def _printable_lines(text: str) -> str:
+    return "\n".join(printable(line) for line in text.split("\n"))

@@ -9,6 +9,7 @@ The dialog returns the path of the last file saved, or None.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from catui.data.snapshot import SnapshotRow, get_commands, put_commands, to_csv,
 from catui.dialogs.confirm import ConfirmDialog
 from catui.dialogs.prompt import TextPrompt
 
-__all__ = ["FORMATS", "CopyDialog", "CopyFormat", "render"]
+__all__ = ["FORMATS", "CopyDialog", "CopyFormat", "render", "shown_text"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,15 @@ FORMATS = (
     CopyFormat("markdown", "Markdown snapshot (for a logbook)", "snapshot", ".md"),
     CopyFormat("csv", "CSV snapshot (to compare later, key v)", "snapshot", ".csv"),
 )
+
+# Shown escaped (copied and saved as they are): a string PV's value may hold escape
+# sequences, which the text area would send to the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown_text(text: str) -> str:
+    """``text`` as the dialog shows it: control characters but tab and newline as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def render(key: str, rows: list[SnapshotRow], put_rows: list[SnapshotRow] | None = None) -> str:
@@ -126,7 +136,7 @@ class CopyDialog(ModalScreen[Path | None]):
         with Vertical(classes="dialog", id="copy-dialog"):
             yield Static(f"Copy {count} PV{'s' if count != 1 else ''}", classes="dialog-title")
             yield OptionList(*(f.label for f in FORMATS), id="copy-formats")
-            yield TextArea(self.text, read_only=True, soft_wrap=False, id="copy-text")
+            yield TextArea(shown_text(self.text), read_only=True, soft_wrap=False, id="copy-text")
             yield Static("", id="copy-status", markup=False)
             yield Static(
                 "Enter: copy to the clipboard · ctrl+s: save to a file · Esc: close",
@@ -155,7 +165,7 @@ class CopyDialog(ModalScreen[Path | None]):
         """Show the rows in ``fmt``."""
         self.format = fmt
         self.text = render(fmt.key, self.rows, self.put_rows)
-        self.query_one("#copy-text", TextArea).load_text(self.text)
+        self.query_one("#copy-text", TextArea).load_text(shown_text(self.text))
 
     def copy(self) -> None:
         """Copy the text shown to the terminal's clipboard."""
@@ -189,7 +199,12 @@ class CopyDialog(ModalScreen[Path | None]):
 
         def chosen(path: str | None) -> None:
             if path:
-                self.write_file(Path(path).expanduser(), text)
+                try:
+                    target = Path(path).expanduser()
+                except RuntimeError:  # "~name/…" with no user "name": not a crash
+                    self.set_status(f"Not saved: no home directory for {path}", error=True)
+                    return
+                self.write_file(target, text)
 
         self.app.push_screen(
             TextPrompt(
@@ -208,8 +223,9 @@ class CopyDialog(ModalScreen[Path | None]):
                 file.write(text)
         except FileExistsError:
             self.post_message(self.Saved(path, exists=True))
-        except OSError as exc:
-            self.post_message(self.Saved(path, f"Not saved: {exc.strerror or exc} ({path})"))
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+            message = exc.strerror if isinstance(exc, OSError) else None
+            self.post_message(self.Saved(path, f"Not saved: {message or exc} ({path})"))
         else:
             self.post_message(self.Saved(path))
 

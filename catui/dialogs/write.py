@@ -20,7 +20,7 @@ from textual.widgets import Input, OptionList, Static
 
 from catui.data.write_value import parse_value
 from catui.dialogs.confirm import ConfirmDialog
-from catui.model import PVState, format_number, format_value
+from catui.model import PVState, format_number, format_value, printable
 from catui.write_preview import WritePreview, preview
 
 __all__ = ["WriteDialog", "WriteRequest", "WriteTarget", "confirm_write"]
@@ -118,8 +118,10 @@ class WriteDialog(ModalScreen[WriteRequest | None]):
         with Vertical(classes="dialog", id="write-dialog"):
             yield Static(f"Write {t.name}", classes="dialog-title", markup=False)
             kind = f"{t.type_name}[{t.count}]" if t.count > 1 else t.type_name
-            yield Static(f"Current: {t.current}  ({kind})", id="write-current", markup=False)
-            yield Static(t.describe_limits(), id="write-limits", markup=False)
+            # printable: the value, choices and units are the server's strings.
+            current = printable(f"Current: {t.current}  ({kind})")
+            yield Static(current, id="write-current", markup=False)
+            yield Static(printable(t.describe_limits()), id="write-limits", markup=False)
             if not t.writable:
                 yield Static(
                     f"No write access: the server grants read only on {t.name}. "
@@ -131,7 +133,8 @@ class WriteDialog(ModalScreen[WriteRequest | None]):
                 yield Static("Esc: close", classes="dialog-hint")
                 return
             if t.is_enum:
-                yield OptionList(*(Text(s) for s in t.enum_strings), id="write-choices")
+                choices = (Text(printable(s)) for s in t.enum_strings)
+                yield OptionList(*choices, id="write-choices")
             else:
                 placeholder = "comma-separated values" if t.count > 1 and not t.as_text else ""
                 yield Input(placeholder=placeholder, id="write-input")
@@ -157,7 +160,8 @@ class WriteDialog(ModalScreen[WriteRequest | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.arm(self.target.enum_strings[event.option_index])
+        # By number: two choices may carry the same label.
+        self.arm(str(event.option_index))
 
     def arm(self, text: str) -> None:
         """Check ``text``; if it is a value for this PV, ask for confirmation."""
@@ -171,10 +175,15 @@ class WriteDialog(ModalScreen[WriteRequest | None]):
         error.update("")
         armed = preview(t, value)
         shown = text.strip() if not t.as_text else text
+        if t.is_enum and isinstance(value, int):
+            shown = t.enum_strings[value]
+        # Text for a CHAR array goes as UTF-8 bytes and its NUL: how the row decodes
+        # it (the client would encode a str as latin-1).
+        sent = value.encode("utf-8") + b"\0" if t.as_text else value
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.dismiss(WriteRequest(t.name, value, shown, old_text=t.current))
+                self.dismiss(WriteRequest(t.name, sent, shown, old_text=t.current))
 
         self.app.push_screen(confirm_write(f"Write {t.name}?", armed, "Write"), confirmed)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import math
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -43,6 +44,14 @@ _COLUMNS = (
     ("tolerance", "Tolerance"),
     ("note", "Note"),
 )
+
+# A saved value comes from a file anyone may have edited, a live one from a string
+# PV: escape sequences in them must not reach the terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _escaped(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -287,9 +296,10 @@ class CompareScreen(Screen[None]):
 
     def on_compare_screen_loaded(self, message: Loaded) -> None:
         if message.snapshot is None:
-            self.query_one("#compare-error", Static).update(message.error)
+            error = _escaped(message.error)  # a header cell of the file may be in it
+            self.query_one("#compare-error", Static).update(error)
             self.query_one("#compare-summary", Static).update("")
-            self.notify(message.error, severity="error", timeout=8, markup=False)
+            self.notify(error, severity="error", timeout=8, markup=False)
             return
         self.saved = message.snapshot.rows
         self.tolerances = dict(message.snapshot.tolerances)
@@ -335,7 +345,7 @@ class CompareScreen(Screen[None]):
         self.query_one("#compare-summary", Static).update(summary)
 
     def _styled(self, cells: tuple[str, ...]) -> list[Text]:
-        texts = [Text(cell) for cell in cells]
+        texts = [Text(_escaped(cell)) for cell in cells]
         style = {"DRIFT": "drift", "MISSING": "missing", "OFFLINE": "missing", "ok": "ok"}.get(
             cells[0]
         )

@@ -9,6 +9,7 @@ what it shows changed.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,13 @@ MAX_ROWS = 500
 #: Seconds between snapshots.
 REFRESH = 1.0
 _NOTHING = object()
+# A log message can hold a server's text (a CA error message): its escape sequences
+# must not reach the terminal, nor its line breaks fake more records.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _escaped(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _address(address: tuple[str, int] | None) -> str:
@@ -212,7 +220,7 @@ def log_section(
         level = Text(f"{record.levelname:<8}", style="bold" if record.level >= 30 else "")
         lines.append(Text.assemble(
             (f"{_time(record.created, tz)}  ", "dim"), level, " ",
-            (f"{record.logger}: ", "dim"), record.message,
+            (f"{_escaped(record.logger)}: ", "dim"), _escaped(record.message),
         ))  # fmt: skip
     return Group(_title("Log", f"the last {len(records)} records, newest first"), *lines)
 
@@ -300,7 +308,7 @@ class DiagnosticsScreen(Screen[None]):
     def on_diagnostics_screen_taken(self, message: Taken) -> None:
         summary = self.query_one("#diagnostics-summary", Static)
         if message.snap is None:
-            summary.update(Text(message.error))
+            summary.update(Text(_escaped(message.error)))
         else:
             self.show(message.snap)
         self._section("log", message.records, lambda: log_section(message.records, self.tz))

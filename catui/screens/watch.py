@@ -28,7 +28,7 @@ from catui.dialogs.write import WriteDialog, WriteRequest, WriteTarget, confirm_
 from catui.lag import LagMeter
 from catui.live_snapshot import put_rows, snapshot_rows
 from catui.messages import Drained, WriteFinished
-from catui.model import CONNECTED, PVState, Watchlist, format_data
+from catui.model import CONNECTED, PVState, Watchlist, format_data, printable
 from catui.screens.compare import CompareScreen
 from catui.screens.diagnostics import DiagnosticsScreen
 from catui.screens.help import HelpScreen
@@ -300,8 +300,9 @@ class WatchScreen(Screen[None]):
             return
         self.watchlist.remove(name)
         self.catui.feed.remove([name])
+        self.catui.mailbox.forget(name)  # added again, its alarm is news again
         self.show_rows()
-        self.notify(f"Removed {name}", timeout=2)
+        self.notify(f"Removed {name}", timeout=2, markup=False)  # a name may hold "[/…]"
 
     def action_write(self) -> None:
         name = self.query_one(WatchTable).selected_name
@@ -310,7 +311,7 @@ class WatchScreen(Screen[None]):
             return
         if state.connection != CONNECTED:
             self.notify(f"{state.name} is {state.connection}: nothing to write to",
-                        severity="warning")  # fmt: skip
+                        severity="warning", markup=False)  # fmt: skip
             return
 
         table = self.query_one(WatchTable)
@@ -344,7 +345,7 @@ class WatchScreen(Screen[None]):
         try:
             value = writable_value(old, target.count)
             armed = preview(target, value)
-        except (ValueError, TypeError, IndexError) as exc:
+        except Exception as exc:  # an odd old value: said in words, never a traceback
             self.notify(f"Cannot undo the write to {name}: {exc}", severity="error",
                         markup=False)  # fmt: skip
             return
@@ -374,7 +375,9 @@ class WatchScreen(Screen[None]):
             del self._writes[message.pv]
         text = message.text
         state = self.watchlist.states.get(message.pv)
-        if message.ok and message.old is not None:
+        if message.ok:
+            # Even when the value before it is not known (None): undo then says so,
+            # rather than write back the value before an earlier write, maybe to another PV.
             self.last_write = (message.pv, message.old)
         if message.ok and message.reported is not None and state is not None:
             # What the IOC holds now, not what was typed: it may have clipped or rounded.
@@ -383,7 +386,8 @@ class WatchScreen(Screen[None]):
         status.write_state = "ok" if message.ok else "failed"
         status.write_text = text
         message.text = text
-        self.notify(message.text, severity="information" if message.ok else "error",
+        # printable: the IOC's value (or error) as reported, which may hold escapes.
+        self.notify(printable(message.text), severity="information" if message.ok else "error",
                     timeout=4 if message.ok else 8, markup=False)  # fmt: skip
 
     def action_stale(self) -> None:
@@ -446,7 +450,9 @@ class WatchScreen(Screen[None]):
 
         def chosen(path: str | None) -> None:
             if path:
-                self.save(Path(path))
+                target = self.user_path(path)  # as compare reads it: ~ is home
+                if target is not None:
+                    self.save(target)
 
         self.app.push_screen(
             TextPrompt("Save watchlist", "File to write, one PV name a line.", value=default),
@@ -458,10 +464,11 @@ class WatchScreen(Screen[None]):
             stale = {name: state.stale_after for name, state in self.watchlist.states.items()}
             save_watchlist(path, self.watchlist.names, header="catui watchlist", stale=stale)
         except OSError as exc:
-            self.notify(f"Not saved: {exc.strerror or exc} ({path})", severity="error")
+            self.notify(f"Not saved: {exc.strerror or exc} ({path})", severity="error",
+                        markup=False)  # fmt: skip
             return
         self.catui.watchlist_path = path
-        self.notify(f"Saved {len(self.watchlist)} PVs to {path}", timeout=3)
+        self.notify(f"Saved {len(self.watchlist)} PVs to {path}", timeout=3, markup=False)
 
     def action_journal(self) -> None:
         self.app.push_screen(JournalScreen(self.catui.journal_path, tz=self.catui.tz))
@@ -488,14 +495,23 @@ class WatchScreen(Screen[None]):
         tz = self.catui.tz
         self.app.push_screen(CopyDialog(snapshot_rows(states, tz), put_rows(states, tz)), closed)
 
+    def user_path(self, text: str) -> Path | None:
+        """A path typed by the operator, ``~`` expanded; None (and said why) if it cannot be."""
+        try:
+            return Path(text).expanduser()
+        except RuntimeError as exc:  # ~nosuchuser
+            self.notify(f"Not a usable path: {text!r} ({exc})", severity="error", markup=False)
+            return None
+
     def action_compare(self) -> None:
         default = str(self.snapshot_path) if self.snapshot_path else ""
 
         def chosen(path: str | None) -> None:
-            if path:
+            target = self.user_path(path) if path else None
+            if target is not None:
                 self.app.push_screen(
                     CompareScreen(
-                        Path(path).expanduser(),
+                        target,
                         lambda: self.watchlist.states,
                         add_missing=self.add_names,
                         tz=self.catui.tz,
@@ -525,6 +541,11 @@ class WatchScreen(Screen[None]):
             for b in self.BINDINGS
             if isinstance(b, Binding)
         ]
+
+    @property
+    def pending_writes(self) -> list[str]:
+        """The PVs of writes still waiting for completion."""
+        return sorted(self._writes)
 
     async def action_quit(self) -> None:
         if not self._writes:

@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from catui.model import printable
+
 __all__ = ["StatusBar"]
 
 
@@ -48,7 +50,8 @@ class StatusBar(Static):
             parts.append(f"⚠ {self.warnings} warning{'s' if self.warnings > 1 else ''} (D)")
         if self.write_text:
             parts.append(self.write_text)
-        return Text(" · ".join(parts), no_wrap=True, overflow="ellipsis")
+        # printable: the write's text holds the IOC's value (and units) as reported.
+        return Text(printable(" · ".join(parts)), no_wrap=True, overflow="ellipsis")
 
     def watch_paused(self, paused: bool) -> None:
         self.set_class(paused, "-paused")

@@ -221,6 +221,11 @@ class WatchTable(ScrollView, can_focus=True):
     def hold(self, name: str, held: bool) -> None:
         """Freeze the row of ``name`` while its value is edited (it says so), or release it."""
         if held:
+            index = self._index.get(name)
+            if index is not None:
+                # Frozen as the state is now (what the dialog copies), not as last drawn:
+                # an update applied since, or a row not drawn yet, would show otherwise.
+                self._cells[name] = self._held_cells(self._make_cells(self._states[index]))
             self._held.add(name)
         else:
             self._held.discard(name)
@@ -317,14 +322,20 @@ class WatchTable(ScrollView, can_focus=True):
             index = self._index.get(name)
             if index is None:
                 raise KeyError(name)
-            if name in self._held and cells is not None:
-                new = (*cells[:-1], ("editing", "held"))
+            if name in self._held:
+                # Cells cleared meanwhile (a resize): made again, still marked held.
+                base = cells if cells is not None else self._make_cells(self._states[index])
+                new = self._held_cells(base)
             else:
                 new = self._make_cells(self._states[index])
             if new != cells:  # a new object only if it differs: it keys the strip cache
                 self._cells[name] = cells = new
         assert cells is not None
         return cells
+
+    @staticmethod
+    def _held_cells(cells: Cells) -> Cells:
+        return (*cells[:-1], ("editing", "held"))
 
     def _make_cells(self, state: PVState) -> Cells:
         widths = self._widths

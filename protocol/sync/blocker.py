@@ -21,6 +21,7 @@ from ..channel_types import ChannelType, resolve_data_type
 from ..circuit import ClientChannel
 from ..commands import (
     AccessRightsResponse,
+    CreateChanRequest,
     CreateChanResponse,
     CreateChFailResponse,
     EchoRequest,
@@ -471,7 +472,7 @@ class Blocker:
         if conn is None:
             try:
                 conn = Connection(server, pv.priority, self._config.max_array_bytes, 2.0)
-            except DisconnectedError as exc:
+            except (DisconnectedError, CATimeoutError) as exc:  # refused, or timed out
                 logger.warning("PV %r: %s", pv.name, exc)
                 self._research(pv)
                 return
@@ -496,6 +497,10 @@ class Blocker:
     def _research(self, pv: _PV) -> None:
         if pv.channel is not None:
             self._pv_by_channel.pop(pv.channel, None)
+            if pv.conn is not None:
+                # Refused or dropped: off its circuit too, or a circuit that outlives
+                # the retries (each makes a channel) would keep every one of them.
+                pv.conn.circuit.channels.pop(pv.channel.cid, None)
         self._searching.add(pv)
         pv.conn = None
         pv.channel = None
@@ -557,6 +562,10 @@ class Blocker:
 
     def _server_error(self, conn: Connection, message: ErrorResponse) -> None:
         pv = self._pv_for_channel(conn, message.cid)
+        original = message.original_request
+        if pv is None and original.command == CreateChanRequest.ID:
+            # rsrv answers a CREATE_CHAN with cid 0xFFFFFFFF: the cid is in the request.
+            pv = self._pv_for_channel(conn, original.parameter1)
         name = pv.name if pv is not None else "?"
         text = (
             f"server {conn._where()} reported {message.status.name} for PV {name!r}: "

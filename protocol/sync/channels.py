@@ -17,7 +17,15 @@ from ..channel_types import ChannelType, DataTypeSpec
 from ..circuit import ClientChannel
 from ..commands import AccessRights, ClearChannelRequest, check_pv_name
 from ..errors import CAError, CAValueError
-from .client import _await_created, _not_found, _prepare, _read, _searcher, _write
+from .client import (
+    _await_created,
+    _naming,
+    _not_found,
+    _prepare,
+    _read,
+    _searcher,
+    _write,
+)
 from .connection import Connection
 
 __all__ = ["Channel", "ChannelSet", "open_channel", "open_channels"]
@@ -214,7 +222,7 @@ def open_channels(
                     server, priority, config.max_array_bytes, deadline - time.monotonic()
                 )
             except CAError as exc:
-                result.failures[name] = exc
+                result.failures[name] = _naming(exc, name)
                 return
             result._connections.append(conn)
             circuits[server] = (conn, [])
@@ -226,7 +234,7 @@ def open_channels(
         try:
             conn.flush()
         except CAError as exc:
-            result.failures[name] = exc
+            result.failures[name] = _naming(exc, name)
 
     searcher = _searcher(config, deadline, ", ".join(map(repr, names)))
     try:
@@ -262,8 +270,9 @@ def open_channel(
 
     Raises
     ------
-    CATimeoutError, ErrorResponseReceived
-        When the PV is not found or the server refuses it.
+    ConnectTimeoutError, DisconnectedError, ErrorResponseReceived
+        When the PV is not found in time, its server cannot be connected to,
+        or the server refuses it.
     """
     from .client import _open
 

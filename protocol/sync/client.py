@@ -196,16 +196,16 @@ def _open(
     """Search, connect and create the channel within ``timeout`` seconds."""
     check_pv_name(pv_name)
     config, deadline = _prepare(timeout, priority, repeater)
+    server = _search(pv_name, config, deadline, timeout)  # ConnectTimeoutError if not found
     try:
-        server = _search(pv_name, config, deadline, timeout)
         conn = Connection(server, priority, config.max_array_bytes, deadline - time.monotonic())
-    except CATimeoutError as exc:
-        raise _before_sending(exc) from None
+    except CAError as exc:  # ConnectTimeoutError or DisconnectedError: name the PV
+        raise _naming(exc, pv_name) from None
     try:
         channel = conn.circuit.new_channel(pv_name)
         failure = _create(conn, [channel], deadline).get(channel.cid)
         if failure is not None:
-            raise _before_sending(failure) if isinstance(failure, CATimeoutError) else failure
+            raise failure  # a timeout is already a ConnectTimeoutError (_await_created)
     except BaseException:
         conn.close()
         raise
@@ -215,6 +215,12 @@ def _open(
 def _before_sending(exc: CATimeoutError) -> ConnectTimeoutError:
     """``exc`` as what it is: a timeout before any request went out."""
     return exc if isinstance(exc, ConnectTimeoutError) else ConnectTimeoutError(str(exc))
+
+
+def _naming(exc: CAError, pv_name: str) -> CAError:
+    """``exc`` with its message prefixed by the PV name (a connect failure names a server)."""
+    exc.args = (f"PV {pv_name!r}: {exc}", *exc.args[1:])
+    return exc
 
 
 def _close(conn: Connection, channel: ClientChannel) -> None:
@@ -321,8 +327,13 @@ def read(
 
     Raises
     ------
+    ConnectTimeoutError
+        The PV was not found, or its server not connected or its channel not
+        created, within ``timeout`` (a :class:`CATimeoutError`).
     CATimeoutError
-        The PV was not found, or the server did not answer, within ``timeout``.
+        The server did not answer the read within ``timeout``.
+    DisconnectedError
+        The server refused the connection or dropped it.
     ErrorResponseReceived
         The server reported a failure (its status and message are included).
     ChannelAccessDenied
@@ -503,7 +514,10 @@ def write(
         The server grants no write access (checked before sending).
     ErrorResponseReceived
         The server refused a plain (not notify) write.
+    ConnectTimeoutError
+        Not found, connected or created within ``timeout``: nothing was written.
     CATimeoutError
+        The write was sent but not confirmed within ``timeout``: its outcome is unknown.
 
     Examples
     --------

@@ -11,7 +11,12 @@ from collections.abc import Callable
 from ..circuit import VirtualCircuit
 from ..commands import ClientNameRequest, HostNameRequest, Message, VersionRequest
 from ..commands.base import parse_ipv4
-from ..errors import CATimeoutError, DisconnectedError, RemoteProtocolError
+from ..errors import (
+    CATimeoutError,
+    ConnectTimeoutError,
+    DisconnectedError,
+    RemoteProtocolError,
+)
 
 __all__ = ["Connection", "client_identity"]
 
@@ -72,8 +77,10 @@ class Connection:
 
     Raises
     ------
+    ConnectTimeoutError
+        When the connect does not finish within ``timeout`` (nothing was sent).
     DisconnectedError
-        When the server refuses or does not answer the connect.
+        When the server refuses the connect (or it fails otherwise).
     """
 
     def __init__(
@@ -82,6 +89,10 @@ class Connection:
         self.circuit = VirtualCircuit(address, priority, max_array_bytes=max_array_bytes)
         try:
             self.sock = connect_tcp(address, max(timeout, 0.001))
+        except TimeoutError:
+            raise ConnectTimeoutError(
+                f"cannot connect to the server at {address[0]}:{address[1]}: timed out"
+            ) from None
         except OSError as exc:
             raise DisconnectedError(
                 f"cannot connect to the server at {address[0]}:{address[1]}: {exc}"

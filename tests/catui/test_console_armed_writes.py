@@ -164,3 +164,25 @@ async def test_row_trend_and_alarm_history(epics_base_ioc, ca_env):
         line = history()
         assert line.index("MINOR HIGH") < line.index("MAJOR HIHI") < line.index("NO_ALARM")
         epics_base_ioc.dbpf("alarm", 85)
+
+
+async def test_text_to_a_char_array_round_trips_in_utf8(epics_base_ioc, ca_env):
+    ca_env(epics_base_ioc)
+    name = f"{epics_base_ioc.prefix}lstr.VAL$"
+    app = build_app([name], cursor_blink=False, write_timeout=5.0)
+    async with app.run_test(size=SIZE) as pilot:
+        st = app.watch_screen.watchlist.states[name]
+        await wait_until(pilot, lambda: st.value is not None and st.is_text, what="the text")
+        await pilot.press("w")
+        app.screen.query_one("Input").value = "25 °C"  # (Pilot's keys are ASCII)
+        await pilot.press("enter")
+        text = confirm_text(app)
+        assert "new: '25 °C'" in text and "sent: CHAR[7] '25 °C' in UTF-8 and its NUL" in text
+        await pilot.press("y")
+        await wait_until(pilot, lambda: cell(app, name, "value") == "25 °C", what="the row")
+        raw = bytes(st.value[: list(st.value).index(0)])
+        assert raw == "25 °C".encode()
+        # Undo puts back the exact bytes read before the write.
+        await pilot.press("u", "y")
+        await wait_until(pilot, lambda: cell(app, name, "value").startswith("a long string"),
+                         what="the undo")  # fmt: skip

@@ -18,7 +18,8 @@ from catui.screens.diagnostics import DiagnosticsScreen
 from catui.screens.help import HelpScreen
 from catui.screens.watch import WatchScreen
 from tests.catui.console_helpers import status_text, wait_until
-from tests.support.iocs import EpicsBaseIoc, stop_all
+from tests.support.iocs import EpicsBaseIoc
+from tests.support.iocs import two_iocs as start_two_iocs
 
 SIZE = (120, 40)
 
@@ -138,17 +139,8 @@ record(ao, "$(P)ao") {
 def two_iocs(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[EpicsBaseIoc, EpicsBaseIoc]]:
-    db = tmp_path_factory.mktemp("diag") / "second.db"
-    db.write_text(SECOND_DB)
-    first = EpicsBaseIoc(PREFIX, fill_bigwf=False)
-    second = EpicsBaseIoc(PREFIX, db=db, acf=None)
-    started = []
-    try:
-        for ioc in (first, second):
-            started.append(ioc.start())
-        yield first, second
-    finally:
-        stop_all(started)
+    with start_two_iocs(PREFIX, SECOND_DB, tmp_path_factory.mktemp("diag")) as pair:
+        yield pair
 
 
 @pytest.mark.interop

@@ -176,6 +176,9 @@ async def test_quit_while_a_write_waits_asks_first():
         assert "demo:setpoint" in app.screen.detail
         await pilot.press("n")  # the default: keep running
         assert app.screen is app.watch_screen and app.is_running
+        await pilot.press("ctrl+q")  # the app's quit key asks the same
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")
         await wait_until(pilot, lambda: "completed" in status_text(pilot))
         await pilot.press("q")  # nothing pending: quits at once
         await wait_until(pilot, lambda: not app.is_running, what="the exit")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from catui.data.snapshot import put_commands
 from catui.dev.snapshots import make_app
 from catui.live_snapshot import put_rows, snapshot_row
@@ -41,3 +43,21 @@ async def test_rows_of_the_fixed_plant():
         assert lines[0].startswith("catui put -a -- demo:trace 1000 0.0 ")  # negatives follow
         assert lines[1] == f"catui put demo:temperature {temperature!r}"
         assert lines[2] == "# demo:flow: no value, not written"
+
+
+def test_put_rows_never_write_back_a_line_break_as_a_space():
+    from catui.model import CONNECTED, PVState
+    from protocol.channel_types import ChannelType
+
+    text = PVState("demo:s", CONNECTED, ChannelType.STRING, 1)
+    text.value = ["two\nlines"]
+    long_text = PVState("demo:long", CONNECTED, ChannelType.CHAR, 16)
+    long_text.value = np.frombuffer(b"one\ntwo\0\0\0\0\0\0\0\0", dtype=np.uint8).copy()
+    plain = PVState("demo:p", CONNECTED, ChannelType.STRING, 1)
+    plain.value = ["hello  world"]
+    # The table (and so the snapshot) shows "two lines"; the put line wrote that back.
+    assert snapshot_row(text).value == "two lines"
+    lines = put_commands(put_rows([text, long_text, plain]))
+    assert lines[0] == "# demo:s: control characters, not written"
+    assert lines[1] == "# demo:long: control characters, not written"
+    assert lines[2] == "catui put demo:p 'hello  world'"

@@ -40,7 +40,11 @@ def test_strings_arrays_and_text():
     a = preview(target(count=3), [1.0, 2.0])
     assert a.new == "[2] 1.000 2.000 mm" and a.sent == "DOUBLE[2] 1.0, 2.0"
     t = preview(target(type_name="CHAR", count=40, as_text=True, units="", limits={}), "hi")
-    assert t.sent == "CHAR[40] text 'hi'"
+    assert t.sent == "CHAR[3] 'hi' in UTF-8 and its NUL"
+    # Undo of a text: the bytes read before, as they were.
+    text = target(type_name="CHAR", count=40, as_text=True, units="", limits={})
+    back = preview(text, [104, 195, 169, 0, 7])
+    assert back.new == "'hé'" and back.sent == "CHAR[5] the bytes read before, as they were"
 
 
 def test_writable_value_from_a_read():

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -504,3 +504,23 @@ def stop_all(iocs: Sequence[IocProcess]) -> None:
             errors.append(err)
     if errors:
         raise IocError(f"{len(errors)} IOC(s) failed to stop: {errors}")
+
+
+@contextlib.contextmanager
+def two_iocs(
+    prefix: str, second_db: str, directory: Path
+) -> Iterator[tuple[EpicsBaseIoc, EpicsBaseIoc]]:
+    """The test IOC and a second one serving ``second_db`` (with ``$(P)`` = ``prefix``).
+
+    For duplicate-server tests: give the second database a record the first one also
+    has.  Both are stopped on exit.
+    """
+    db = directory / "second.db"
+    db.write_text(second_db)
+    started: list[EpicsBaseIoc] = []
+    try:
+        for ioc in (EpicsBaseIoc(prefix, fill_bigwf=False), EpicsBaseIoc(prefix, db=db, acf=None)):
+            started.append(ioc.start())
+        yield started[0], started[1]
+    finally:
+        stop_all(started)

@@ -66,6 +66,20 @@ def test_what_is_not_a_snapshot_says_why(text, message):
         parse_snapshot(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name,value\nx:y," + "a" * 200_000 + "\n",  # over csv's field size limit
+        "name,value\nx:y,a\rb\n",  # a lone CR, as in a binary file
+    ],
+    ids=["huge-cell", "lone-cr"],
+)
+def test_what_csv_cannot_read_is_a_snapshot_error(text):
+    # csv.Error went past the compare screen's worker: it stayed at "Reading…".
+    with pytest.raises(SnapshotError, match="not CSV"):
+        parse_snapshot(text)
+
+
 def test_split_row():
     assert split_row("| a | b \\| c | d \\\\ |") == ["a", "b | c", "d \\"]
     assert split_row("| a | |") == ["a", ""]

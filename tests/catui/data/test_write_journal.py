@@ -124,6 +124,21 @@ def test_read_skips_lines_that_are_not_entries(tmp_path, line):
     assert [e.pv for e in read(path)] == ["demo:before", "demo:after"]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"time": 1' + "0" * 400 + ', "user": "a", "host": "h", "pv": "p", "old": "",'
+        ' "new": "", "status": "completed"}',
+        "[" * 100_000,
+    ],
+    ids=["time-overflows-a-float", "nested-past-the-recursion-limit"],
+)
+def test_read_skips_lines_python_cannot_hold(tmp_path, line):
+    # OverflowError and RecursionError went out of read(): the journal screen's worker
+    # died and it stayed at "Reading…".
+    test_read_skips_lines_that_are_not_entries(tmp_path, line)
+
+
 def test_read_accepts_unknown_keys_and_a_missing_reply(tmp_path):
     path = tmp_path / "j.jsonl"
     obj = {k: v for k, v in _entry().to_dict().items() if k != "reply"}

@@ -75,3 +75,11 @@ def test_limit_warnings_name_drive_and_display_limits():
     assert "control limits 0 … 10 (DRVL/DRVH)" in control and "-6" in control
     assert "LOPR/HOPR" in display
     assert limit_warnings("text", limits) == [] and limit_warnings(True, limits) == []
+
+
+def test_a_label_shared_by_two_choices_is_written_by_number():
+    choices = ("Off", "Spare", "Spare", "On")
+    with pytest.raises(ValueError, match=r"'Spare' is the label of choices 1, 2; give the number"):
+        parse_value("Spare", "ENUM", 1, choices)
+    assert parse_value("2", "ENUM", 1, choices) == 2  # the second Spare, not the first
+    assert parse_value("3", "ENUM", 1, choices) == "On"  # a unique label stays a label

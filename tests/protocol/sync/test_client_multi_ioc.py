@@ -17,7 +17,8 @@ import pytest
 from protocol.sync import client
 from protocol.sync.client import Blocker
 from tests.protocol.sync.client_support import Recorder, Runner, wait_for
-from tests.support.iocs import EpicsBaseIoc, stop_all
+from tests.support.iocs import EpicsBaseIoc
+from tests.support.iocs import two_iocs as start_two_iocs
 
 pytestmark = pytest.mark.interop
 
@@ -39,18 +40,11 @@ record(stringout, "$(P)second:str") {
 
 
 @pytest.fixture(scope="module")
-def iocs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EpicsBaseIoc, EpicsBaseIoc]]:
-    db = tmp_path_factory.mktemp("multi") / "second.db"
-    db.write_text(SECOND_DB)
-    first = EpicsBaseIoc(PREFIX, fill_bigwf=False)
-    second = EpicsBaseIoc(PREFIX, db=db, acf=None)
-    started = []
-    try:
-        for ioc in (first, second):
-            started.append(ioc.start())
-        yield first, second
-    finally:
-        stop_all(started)
+def iocs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[EpicsBaseIoc, EpicsBaseIoc]]:
+    with start_two_iocs(PREFIX, SECOND_DB, tmp_path_factory.mktemp("multi")) as pair:
+        yield pair
 
 
 @pytest.fixture

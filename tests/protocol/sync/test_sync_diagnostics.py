@@ -21,7 +21,8 @@ from protocol.sync.diagnostics import CONNECTED, SEARCHING, BlockerDiagnostics
 from protocol.sync.search import MAX_DUPLICATES, Searcher
 from protocol.sync.subscription import Subscription
 from tests.protocol.sync.client_support import Recorder, Runner, wait_for
-from tests.support.iocs import EpicsBaseIoc, IocProcess, free_port, stop_all
+from tests.support.iocs import EpicsBaseIoc, IocProcess, free_port
+from tests.support.iocs import two_iocs as start_two_iocs
 
 pytestmark = pytest.mark.interop
 
@@ -226,17 +227,8 @@ def test_snapshot_while_subscriptions_churn(epics_base_ioc: EpicsBaseIoc, ca_env
 def two_iocs(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[EpicsBaseIoc, EpicsBaseIoc]]:
-    db = tmp_path_factory.mktemp("diag") / "second.db"
-    db.write_text(SECOND_DB)
-    first = EpicsBaseIoc(PREFIX, fill_bigwf=False)
-    second = EpicsBaseIoc(PREFIX, db=db, acf=None)
-    started = []
-    try:
-        for ioc in (first, second):
-            started.append(ioc.start())
-        yield first, second
-    finally:
-        stop_all(started)
+    with start_two_iocs(PREFIX, SECOND_DB, tmp_path_factory.mktemp("diag")) as pair:
+        yield pair
 
 
 def test_pv_answered_by_two_iocs_is_recorded(
