@@ -15,7 +15,7 @@ import io
 import math
 from pathlib import Path
 
-from catui.data.snapshot import SnapshotError, SnapshotRow, from_csv, parse_number
+from catui.data.snapshot import CSV_COLUMNS, SnapshotError, SnapshotRow, from_csv, parse_number
 from protocol.commands import check_pv_name
 from protocol.errors import CAValueError
 
@@ -34,10 +34,13 @@ class SavedSnapshot:
     rows : list of SnapshotRow
     tolerances : dict of str to float
         Per PV name, for the rows with a tolerance cell that is not empty.
+    columns : frozenset of str
+        The columns the file has (lower case): what is not there is not compared.
     """
 
     rows: list[SnapshotRow]
     tolerances: dict[str, float]
+    columns: frozenset[str] = frozenset(CSV_COLUMNS)
 
 
 def load_snapshot(path: str | Path) -> SavedSnapshot:
@@ -67,7 +70,15 @@ def parse_snapshot(text: str) -> SavedSnapshot:
     if any(line.lstrip().startswith("|") for line in text.splitlines()):
         return parse_markdown(text)
     rows = from_csv(text)
-    return SavedSnapshot(rows, _csv_tolerances(text))
+    return SavedSnapshot(rows, _csv_tolerances(text), _csv_columns(text))
+
+
+def _csv_columns(text: str) -> frozenset[str]:
+    try:
+        header = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error:  # from_csv read it: this cannot be, but all columns is safe
+        return frozenset(CSV_COLUMNS)
+    return frozenset(cell.strip().lower() for cell in header)
 
 
 def _csv_tolerances(text: str) -> dict[str, float]:
@@ -136,7 +147,7 @@ def parse_markdown(text: str) -> SavedSnapshot:
             tolerances.setdefault(name, _tolerance(cell, number))
     if columns is None:
         raise SnapshotError("no Markdown table with a name column")
-    return SavedSnapshot(rows, tolerances)
+    return SavedSnapshot(rows, tolerances, frozenset(c.strip() for c in columns))
 
 
 def split_row(line: str) -> list[str]:

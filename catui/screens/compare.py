@@ -14,7 +14,7 @@ import dataclasses
 import datetime
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 from rich.text import Text
@@ -26,7 +26,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from catui.data.snapshot import Drift, SnapshotError, SnapshotRow, compare, parse_number
+from catui.data.snapshot import (
+    CSV_COLUMNS,
+    Drift,
+    SnapshotError,
+    SnapshotRow,
+    compare,
+    parse_number,
+)
 from catui.data.snapshot_file import SavedSnapshot, load_snapshot
 from catui.live_snapshot import snapshot_row
 from catui.model import CONNECTED, PVState
@@ -84,6 +91,7 @@ def judge(
     tolerances: Mapping[str, float],
     default_tolerance: float,
     tz: datetime.tzinfo | None = None,
+    columns: Collection[str] = CSV_COLUMNS,
 ) -> list[RowVerdict]:
     """A verdict per saved row, in the snapshot's order (a name saved twice counts once).
 
@@ -102,9 +110,17 @@ def judge(
         for row in saved
         if row.name in live and live[row.name].connection == CONNECTED
     ]
+    # A column the snapshot does not have is not compared (a hand-made list of names
+    # and values has no severity: that is not a drift to MINOR).
+    skipped = set()
+    if "severity" not in columns:
+        skipped.add("severity")
+    if "value" not in columns and "number" not in columns:
+        skipped.add("changed")
     drifts: dict[str, list[Drift]] = {}
     for drift in compare(saved, live_rows, tolerances, default_tolerance=default_tolerance):
-        drifts.setdefault(drift.name, []).append(drift)
+        if drift.kind not in skipped:
+            drifts.setdefault(drift.name, []).append(drift)
     by_name = {row.name: row for row in live_rows}
     verdicts: list[RowVerdict] = []
     seen: set[str] = set()
@@ -242,6 +258,7 @@ class CompareScreen(Screen[None]):
         #: The snapshot's rows and tolerances; empty until read.
         self.saved: list[SnapshotRow] = saved.rows if saved else []
         self.tolerances: dict[str, float] = dict(saved.tolerances) if saved else {}
+        self.columns: frozenset[str] = saved.columns if saved else frozenset(CSV_COLUMNS)
         self.loaded = saved is not None
         self.live = live
         self.add_missing = add_missing
@@ -303,6 +320,7 @@ class CompareScreen(Screen[None]):
             return
         self.saved = message.snapshot.rows
         self.tolerances = dict(message.snapshot.tolerances)
+        self.columns = message.snapshot.columns
         self.loaded = True
         self.refresh_rows()
 
@@ -311,8 +329,9 @@ class CompareScreen(Screen[None]):
         if not self.loaded:
             return
         self.verdicts = judge(
-            self.saved, self.live(), self.tolerances, self.default_tolerance, self.tz
-        )
+            self.saved, self.live(), self.tolerances, self.default_tolerance, self.tz,
+            self.columns,
+        )  # fmt: skip
         table = self.query_one(DataTable)
         keys = [verdict.name for verdict in self.verdicts]
         if list(self._shown) != keys:

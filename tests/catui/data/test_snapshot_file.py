@@ -92,3 +92,36 @@ def test_load_snapshot(tmp_path):
     assert load_snapshot(path).rows == ROWS[:1]
     with pytest.raises(OSError):
         load_snapshot(tmp_path / "missing.csv")
+
+
+def test_columns_a_snapshot_lacks_are_not_compared():
+    import numpy as np
+
+    from catui.dev.fake_feed import FakeMetadata, FakeResponse
+    from catui.model import PVState
+    from catui.screens.compare import judge
+    from protocol.channel_types import ChannelType
+
+    def live(value: float, severity: int) -> dict[str, PVState]:
+        state = PVState("x:y")
+        state.apply_connection("connected", ("127.0.0.1", 5064), ChannelType.DOUBLE, 1, 3)
+        meta = FakeMetadata(status=3, severity=severity, timestamp=1.0)
+        state.apply_update(FakeResponse(np.array([value]), ChannelType.TIME_DOUBLE, meta))
+        return {"x:y": state}
+
+    names_values = parse_snapshot("name,value\nx:y,1.0\n")
+    assert names_values.columns == {"name", "value"}
+    # In alarm now, but the file never said what the severity was: not a drift.
+    (verdict,) = judge(names_values.rows, live(1.0, 1), {}, 0.0, columns=names_values.columns)
+    assert verdict.mark == "ok"
+    (verdict,) = judge(names_values.rows, live(2.0, 1), {}, 0.0, columns=names_values.columns)
+    assert verdict.mark == "DRIFT"
+    # A full snapshot does compare the severity.
+    full = parse_snapshot("name,value,units,severity\nx:y,1.0,,\n")
+    (verdict,) = judge(full.rows, live(1.0, 1), {}, 0.0, columns=full.columns)
+    assert verdict.mark == "DRIFT"
+    # Names only: present or missing, nothing else.
+    names = parse_snapshot("| name |\n|---|\n| x:y |\n")
+    assert names.columns == {"name"}
+    (verdict,) = judge(names.rows, live(5.0, 2), {}, 0.0, columns=names.columns)
+    assert verdict.mark == "ok"
