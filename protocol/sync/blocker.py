@@ -53,6 +53,8 @@ logger = get_logger("protocol.sync.blocker")
 _FIRST_RETRY = 0.05
 _MAX_RETRY = 5.0
 _ECHO_GRACE = 5.0
+# Seconds allowed for a circuit's TCP connect (as read() allows).
+_CONNECT_TIMEOUT = 2.0
 
 _running: set[Blocker] = set()
 _running_lock = threading.Lock()
@@ -146,10 +148,14 @@ class Blocker:
         self._by_subid: dict[tuple[Connection, int], tuple[Subscription, _PV]] = {}
         self._last_heard: dict[Connection, float] = {}
         self._echo_sent: dict[Connection, float] = {}
+        # Circuits whose non-blocking connect is under way -> when to give up.  They
+        # are in _conns already, so that every PV finding that server waits on the
+        # same one, but not in _opened, _last_heard or the read registration.
+        self._pending: dict[Connection, float] = {}
         self.searcher: Searcher | None = None
         # Guards what diagnostics() copies from another thread: the membership of
-        # _pvs, _conns and _opened, and _duplicates.  Held only around those
-        # changes (rare events, never an update or any I/O).
+        # _pvs, _conns and _opened (connected circuits only), and _duplicates.  Held
+        # only around those changes (rare events, never an update or any I/O).
         self._diag_lock = threading.Lock()
         self._opened: dict[Connection, float] = {}
         self._duplicates: deque[Duplicate] = deque(maxlen=MAX_DUPLICATES)
@@ -308,6 +314,7 @@ class Blocker:
                     last_heard=clock(self._last_heard.get(conn)),
                 )
                 for (address, priority), conn in conns
+                if conn in opened  # not while its TCP connect is under way
             ),
             key=lambda circuit: (circuit.address, circuit.priority),
         )
@@ -337,6 +344,7 @@ class Blocker:
         if end is not None:
             times.append(end)
         times.extend(pv.next_search for pv in self._searching)
+        times.extend(self._pending.values())
         if not self.keep_searching and self._connect_deadline < float("inf"):
             times.append(self._connect_deadline)
         return max(0.0, min(times) - now)
@@ -354,6 +362,8 @@ class Blocker:
                 for pv in list(self._by_name.get(name, ())):
                     if pv.channel is None:
                         self._connect(pv, server)
+        elif what.pending:
+            self._finish_connect(what)
         else:
             self._receive(what)
 
@@ -413,6 +423,8 @@ class Blocker:
                 except CAError as exc:
                     logger.debug("cancel on %r: %s", pv.name, exc)
         if not pv.subs:
+            if pv.conn is not None and pv.conn.pending:
+                self._leave_pending(pv)
             with self._diag_lock:
                 del self._pvs[(pv.name, pv.priority)]
             self._by_name[pv.name].discard(pv)
@@ -470,29 +482,84 @@ class Blocker:
         conn = self._conns.get(key)
         fresh = conn is None
         if conn is None:
+            # Non-blocking: a server host that drops SYNs would otherwise stall
+            # every other PV's updates for the whole connect timeout.
             try:
-                conn = Connection(server, pv.priority, self._config.max_array_bytes, 2.0)
-            except (DisconnectedError, CATimeoutError) as exc:  # refused, or timed out
+                conn = Connection.begin(server, pv.priority, self._config.max_array_bytes)
+            except DisconnectedError as exc:  # failed at once (no route, ...)
                 logger.warning("PV %r: %s", pv.name, exc)
                 self._research(pv)
                 return
-            # Reads happen only when select() says so; a timeout (not
-            # non-blocking) lets a large flush wait for room instead of failing.
-            conn.sock.settimeout(self._config.conn_tmo)
             with self._diag_lock:
                 self._conns[key] = conn
-                self._opened[conn] = time.monotonic()
-            self._selector.register(conn.sock, selectors.EVENT_READ, conn)
-            self._last_heard[conn] = time.monotonic()
+            if conn.pending:
+                self._pending[conn] = time.monotonic() + _CONNECT_TIMEOUT
+                self._selector.register(conn.sock, selectors.EVENT_WRITE, conn)
+            else:
+                self._established(conn)
         pv.conn = conn
         pv.channel = conn.circuit.new_channel(pv.name)
         self._pv_by_channel[pv.channel] = pv
         self._searching.discard(pv)
+        # Queued only: a pending circuit sends them (one write) once connected.
         commands = [*conn.handshake(), pv.channel.create()] if fresh else [pv.channel.create()]
         try:
             conn.queue(*commands)
         except DisconnectedError as exc:
             self._lost(conn, exc)
+
+    def _established(self, conn: Connection) -> None:
+        """``conn``'s TCP connect succeeded: read from it, and watch its liveness."""
+        # Reads happen only when select() says so; a timeout (not non-blocking)
+        # lets a large flush wait for room instead of failing.
+        conn.sock.settimeout(self._config.conn_tmo)
+        now = time.monotonic()
+        with self._diag_lock:
+            self._opened[conn] = now
+        self._selector.register(conn.sock, selectors.EVENT_READ, conn)
+        self._last_heard[conn] = now
+
+    def _finish_connect(self, conn: Connection) -> None:
+        """``conn``'s pending connect became writable: it either worked or failed."""
+        if conn not in self._pending:
+            return  # abandoned earlier in this pass (its last PV removed)
+        # Unregistered before finish_connect() may close it, as selectors require.
+        self._selector.unregister(conn.sock)
+        try:
+            conn.finish_connect()
+        except DisconnectedError as exc:
+            self._connect_failed(conn, exc)
+            return
+        del self._pending[conn]
+        # The handshake and CREATE_CHANs queued meanwhile go with the next flush.
+        self._established(conn)
+
+    def _connect_failed(self, conn: Connection, exc: CAError) -> None:
+        """A pending connect failed or timed out: its PVs search again, as if refused."""
+        self._forget_pending(conn)
+        for pv in [pv for pv in self._pvs.values() if pv.conn is conn]:
+            logger.warning("PV %r: %s", pv.name, exc)
+            self._research(pv)
+
+    def _forget_pending(self, conn: Connection) -> None:
+        self._pending.pop(conn, None)
+        with self._diag_lock:
+            for key, value in list(self._conns.items()):
+                if value is conn:
+                    del self._conns[key]
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self._selector.unregister(conn.sock)
+        conn.close()
+
+    def _leave_pending(self, pv: _PV) -> None:
+        """``pv`` is dropped while its circuit connects; the last one out abandons it."""
+        conn = pv.conn
+        assert conn is not None and pv.channel is not None
+        # Its CREATE_CHAN is queued already; the server's answer will find no PV.
+        self._pv_by_channel.pop(pv.channel, None)
+        pv.conn = pv.channel = None
+        if not any(other.conn is conn for other in self._pvs.values()):
+            self._forget_pending(conn)
 
     def _research(self, pv: _PV) -> None:
         if pv.channel is not None:
@@ -598,6 +665,7 @@ class Blocker:
                 if value is conn:
                     del self._conns[key]
             self._opened.pop(conn, None)
+        self._pending.pop(conn, None)
         with contextlib.suppress(KeyError, ValueError, OSError):
             self._selector.unregister(conn.sock)
         conn.close()
@@ -613,6 +681,8 @@ class Blocker:
 
     def _flush(self) -> None:
         for conn in list(self._conns.values()):
+            if conn.pending:
+                continue  # nothing may be sent before the connect completes
             try:
                 conn.flush()
             except DisconnectedError as exc:
@@ -632,6 +702,10 @@ class Blocker:
                 )
             # All connected: no need to look again until a PV is added.
             self._connect_deadline = float("inf")
+        for conn, deadline in list(self._pending.items()):
+            if now >= deadline:
+                self._selector.unregister(conn.sock)  # before abandon_connect() closes it
+                self._connect_failed(conn, conn.abandon_connect())
         # Liveness: an idle circuit gets an ECHO; no answer means the server is gone.
         for conn, heard in list(self._last_heard.items()):
             sent = self._echo_sent.get(conn)
@@ -667,9 +741,11 @@ class Blocker:
             if pv.channel is not None and pv.channel.sid is not None:
                 self._clear(pv)
         for conn in list(self._conns.values()):
-            with contextlib.suppress(DisconnectedError):
-                conn.flush()  # the CLEAR_CHANNELs queued just above
+            if not conn.pending:
+                with contextlib.suppress(DisconnectedError):
+                    conn.flush()  # the CLEAR_CHANNELs queued just above
             conn.close()
+        self._pending.clear()
         with self._diag_lock:
             self._conns.clear()
             self._opened.clear()

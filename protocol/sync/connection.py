@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import socket
 import time
@@ -19,6 +20,9 @@ from ..errors import (
 )
 
 __all__ = ["Connection", "client_identity"]
+
+# connect_ex() results of a non-blocking connect still under way.
+_IN_PROGRESS = frozenset({errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY})
 
 _identity: list[tuple[str, str]] = []
 
@@ -64,8 +68,15 @@ def connect_tcp(address: tuple[str, int], timeout: float) -> socket.socket:
     return sock
 
 
+def _cannot_connect(address: tuple[str, int], why: object) -> str:
+    return f"cannot connect to the server at {address[0]}:{address[1]}: {why}"
+
+
 class Connection:
     """A connected socket and the circuit state behind it.
+
+    Built with ``timeout`` it connects at once, blocking; :meth:`begin` builds
+    one whose connect is still under way (see :attr:`pending`).
 
     Parameters
     ----------
@@ -73,7 +84,13 @@ class Connection:
     priority : int
     max_array_bytes : int
     timeout : float
-        Seconds allowed for the TCP connect.
+        Seconds allowed for the TCP connect (unused with ``sock``).
+    sock : socket.socket, optional
+        A socket already connected to ``address``, or (with ``pending``) one
+        whose non-blocking connect has begun; nothing is connected then.
+    pending : bool
+        ``sock`` is still connecting: call :meth:`finish_connect` once it is
+        writable, and send nothing before (:meth:`queue` may collect).
 
     Raises
     ------
@@ -84,25 +101,98 @@ class Connection:
     """
 
     def __init__(
-        self, address: tuple[str, int], priority: int, max_array_bytes: int, timeout: float
+        self,
+        address: tuple[str, int],
+        priority: int,
+        max_array_bytes: int,
+        timeout: float = 2.0,
+        *,
+        sock: socket.socket | None = None,
+        pending: bool = False,
     ) -> None:
         self.circuit = VirtualCircuit(address, priority, max_array_bytes=max_array_bytes)
-        try:
-            self.sock = connect_tcp(address, max(timeout, 0.001))
-        except TimeoutError:
-            raise ConnectTimeoutError(
-                f"cannot connect to the server at {address[0]}:{address[1]}: timed out"
-            ) from None
-        except OSError as exc:
-            raise DisconnectedError(
-                f"cannot connect to the server at {address[0]}:{address[1]}: {exc}"
-            ) from None
+        if sock is None:
+            try:
+                sock = connect_tcp(address, max(timeout, 0.001))
+            except TimeoutError:
+                raise ConnectTimeoutError(_cannot_connect(address, "timed out")) from None
+            except OSError as exc:
+                raise DisconnectedError(_cannot_connect(address, exc)) from None
+        self.sock = sock
+        #: True until :meth:`finish_connect` saw the non-blocking connect succeed.
+        self.pending = pending
         # Nagle plus delayed ACKs stall small request/reply exchanges by ~40 ms.
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.closed = False
         # Messages received but not yet claimed by a recv_until caller.
         self._backlog: list[Message] = []
         self._outgoing = bytearray()
+
+    @classmethod
+    def begin(cls, address: tuple[str, int], priority: int, max_array_bytes: int) -> Connection:
+        """Start a non-blocking connect to ``address``; return without waiting for it.
+
+        For a caller multiplexing many sockets, which must not stall on a server
+        host that drops SYNs.  The socket is left non-blocking.  When the connect
+        finished at once (``pending`` is False) the connection is usable now;
+        otherwise wait for the socket to be writable, then :meth:`finish_connect`,
+        or give up with :meth:`abandon_connect` at the caller's deadline.
+
+        Parameters
+        ----------
+        address : (host, port)
+            A dotted quad, as search replies give; a host name is resolved here,
+            blocking.
+        priority : int
+        max_array_bytes : int
+
+        Returns
+        -------
+        Connection
+
+        Raises
+        ------
+        DisconnectedError
+            When the connect fails at once (no route, an unknown host, ...).
+        """
+        host, port = address
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            if parse_ipv4(host) is None:
+                host = socket.gethostbyname(host)
+            sock.setblocking(False)
+            result = sock.connect_ex((host, port))
+        except OSError as exc:
+            sock.close()
+            raise DisconnectedError(_cannot_connect(address, exc)) from None
+        except BaseException:
+            sock.close()
+            raise
+        if result and result not in _IN_PROGRESS:
+            sock.close()
+            error = OSError(result, os.strerror(result))
+            raise DisconnectedError(_cannot_connect(address, error))
+        return cls(address, priority, max_array_bytes, sock=sock, pending=bool(result))
+
+    def finish_connect(self) -> None:
+        """Complete a pending connect whose socket became writable.
+
+        Raises
+        ------
+        DisconnectedError
+            The connect failed (refused, unreachable, ...); the socket is closed.
+        """
+        result = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if result:
+            self._lost()
+            error = OSError(result, os.strerror(result))
+            raise DisconnectedError(_cannot_connect(self.circuit.address, error))
+        self.pending = False
+
+    def abandon_connect(self) -> ConnectTimeoutError:
+        """Give up a pending connect that took too long: close it, return the error to report."""
+        self._lost()
+        return ConnectTimeoutError(_cannot_connect(self.circuit.address, "timed out"))
 
     def handshake(self) -> list[Message]:
         """VERSION, HOST_NAME and CLIENT_NAME, to be sent before any CREATE_CHAN."""

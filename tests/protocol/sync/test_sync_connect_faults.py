@@ -1,7 +1,9 @@
 """Failures before any request is sent: the TCP connect, and a refused CREATE_CHAN.
 
 Against the loopback fake server of :mod:`tests.faults.fake_server` (it answers the
-search; the TCP connect is made to fail by replacing ``connect_tcp``):
+search; the TCP connect is made to fail by replacing ``connect_tcp``, or for a
+``Blocker``, whose connects do not block, by sending them to a port that never
+answers or refuses):
 
 * a TCP connect that times out is a :class:`ConnectTimeoutError` (nothing was sent)
   from ``read``, ``write``, ``read_write_read``, ``open_channel`` and
@@ -15,6 +17,7 @@ search; the TCP connect is made to fail by replacing ``connect_tcp``):
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +39,8 @@ from protocol.sync.blocker import Blocker
 from protocol.sync.channels import open_channel, open_channels
 from protocol.sync.subscription import ConnectionState, Subscription
 from tests.faults.fake_server import FAULTS, Context, FakeServer, Scenario
+from tests.protocol.sync.test_sync_blocker_connect import HOST as HOLE_HOST
+from tests.protocol.sync.test_sync_blocker_connect import BlackHole
 
 PV = "fake:pv"
 TIMEOUT = 0.5
@@ -111,18 +116,63 @@ def test_a_failed_tcp_connect_names_the_pv(
     assert not problems, "\n".join(problems)
 
 
-def test_a_blocker_searches_again_after_a_tcp_connect_timeout(
-    serve: Callable[..., FakeServer], monkeypatch: pytest.MonkeyPatch
+def _blocker_connects_to(monkeypatch: pytest.MonkeyPatch, port: int) -> None:
+    """A Blocker's (non-blocking) connects go to ``port`` of loopback instead."""
+    begin = connection.Connection.begin
+
+    def begin_elsewhere(address: tuple[str, int], priority: int, max_bytes: int) -> Any:
+        return begin((HOLE_HOST, port), priority, max_bytes)
+
+    monkeypatch.setattr(connection.Connection, "begin", staticmethod(begin_elsewhere))
+    monkeypatch.setattr(blocker_module, "_CONNECT_TIMEOUT", 0.1)
+
+
+def test_a_blocker_searches_again_after_a_refused_tcp_connect(
+    serve: Callable[..., FakeServer],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    serve()
-    _failing_connect(monkeypatch, TimeoutError("timed out"))
-    # Reconnecting: it never raises.
-    Blocker(
-        client.subscribe(PV), timeout=TIMEOUT, repeater=False, keep_searching=True, reconnect=True
-    ).run(0.3)
-    # Otherwise its deadline is a CATimeoutError (not the subclass: requests were sent).
-    with pytest.raises(CATimeoutError) as info:
-        Blocker(client.subscribe(PV), timeout=0.3, repeater=False).run(2.0)
+    server = serve()
+    with socket.socket() as closed:  # bound, not listening: connects are refused
+        closed.bind((HOLE_HOST, 0))
+        _blocker_connects_to(monkeypatch, closed.getsockname()[1])
+        states: list[ConnectionState] = []
+        sub = client.subscribe(PV)
+
+        def on_connection(sub: Subscription, state: ConnectionState, address: Any) -> None:
+            states.append(state)
+
+        sub.add_connection_callback(on_connection)  # held weakly: keep on_connection
+        Blocker(sub, timeout=TIMEOUT, repeater=False, keep_searching=True, reconnect=True).run(0.3)
+    assert server.searches.count(PV) >= 2
+    assert "refused" in caplog.text and repr(PV) in caplog.text
+    assert set(states) == {ConnectionState.SEARCHING}  # never connected, so never lost
+
+
+def test_a_blocker_searches_again_after_a_tcp_connect_timeout(
+    serve: Callable[..., FakeServer],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = serve()
+    hole = BlackHole()
+    _blocker_connects_to(monkeypatch, hole.port)
+    try:
+        # Reconnecting: it never raises.
+        Blocker(
+            client.subscribe(PV),
+            timeout=TIMEOUT,
+            repeater=False,
+            keep_searching=True,
+            reconnect=True,
+        ).run(0.3)
+        assert server.searches.count(PV) >= 2
+        assert "timed out" in caplog.text and repr(PV) in caplog.text
+        # Otherwise its deadline is a CATimeoutError (not the subclass: requests were sent).
+        with pytest.raises(CATimeoutError) as info:
+            Blocker(client.subscribe(PV), timeout=0.3, repeater=False).run(2.0)
+    finally:
+        hole.close()
     assert type(info.value) is CATimeoutError
     assert repr(PV) in str(info.value)
 
