@@ -91,6 +91,7 @@ class WatchTable(ScrollView, can_focus=True):
     WatchTable > .watch-table--cursor {
         background: $block-cursor-blurred-background;
         color: $block-cursor-blurred-foreground;
+        text-style: $block-cursor-blurred-text-style;
     }
     WatchTable:focus > .watch-table--cursor {
         background: $block-cursor-background;
@@ -106,6 +107,8 @@ class WatchTable(ScrollView, can_focus=True):
     WatchTable > .watch-table--held { color: $accent; text-style: bold; }
     WatchTable > .watch-table--trend { color: $primary; }
     WatchTable:ansi > .watch-table--header { background: ansi_bright_blue; }
+    /* Without colours (--low-bandwidth, NO_COLOR) a tint does not show: underline. */
+    WatchTable:ansi > .watch-table--marked { text-style: underline; }
     """
 
     class RowMessage(Message):

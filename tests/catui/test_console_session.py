@@ -488,6 +488,17 @@ async def test_low_bandwidth_mode(monkeypatch):
             await pilot.pause(0.02)
         assert 1 <= screen.redraws - redraws <= 5
         assert "MAJOR" in app.export_screenshot()  # severity still reads as text
+        # Without colours, the cursor is reverse video and a marked row underlined.
+        table = screen.query_one(WatchTable)
+        await pilot.press("home", "space")  # marks row 0, the cursor moves to row 1
+        await pilot.pause()
+        marked, cursor = table.render_line(1), table.render_line(2)
+        assert all(seg.style.underline for seg in marked if seg.text.strip())
+        assert all(seg.style.reverse for seg in cursor if seg.text.strip())
+        table.blur()  # blurred, the cursor still shows (underlined, the theme's choice)
+        await pilot.pause()
+        assert all(seg.style.underline or seg.style.reverse
+                   for seg in table.render_line(2) if seg.text.strip())  # fmt: skip
 
 
 async def test_normal_mode_has_colour_and_10_hz(monkeypatch):
