@@ -7,7 +7,6 @@ the snapshot states of :mod:`catui.dev.snapshots`.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -27,35 +26,18 @@ def build_app(
     names: Sequence[str],
     feed: Feed | None = None,
     *,
-    watchlist_path: Path | None = None,
-    write_timeout: float = 10.0,
-    refresh_hz: float = 10.0,
-    tz: datetime.tzinfo | None = None,
-    cursor_blink: bool = True,
-    journal_path: Path | None = None,
-    low_bandwidth: bool = False,
-    state_path: Path | None = None,
     session: SessionState | None = None,
-    stale: dict[str, float | None] | None = None,
-    stale_default: float | None = None,
+    **options: Any,
 ) -> CatuiApp:
-    """The console for ``names``, fed by ``feed`` (a :class:`~catui.feed.CAFeed` by default)."""
-    return CatuiApp(
-        names,
-        feed if feed is not None else CAFeed(),
-        watchlist_path=watchlist_path,
-        write_timeout=write_timeout,
-        refresh_hz=refresh_hz,
-        tz=tz,
-        cursor_blink=cursor_blink,
-        journal_path=journal_path,
-        low_bandwidth=low_bandwidth,
-        state_path=state_path,
-        filter_text=session.filter if session is not None else "",
-        sort=session.sort if session is not None else "list",
-        stale=stale,
-        stale_default=stale_default,
-    )
+    """The console for ``names``, fed by ``feed`` (a :class:`~catui.feed.CAFeed` by default).
+
+    ``session`` (a restored one) gives the filter and sort; ``options`` are
+    :class:`~catui.app.CatuiApp`'s keyword parameters.
+    """
+    if session is not None:
+        options.setdefault("filter_text", session.filter)
+        options.setdefault("sort", session.sort)
+    return CatuiApp(names, feed if feed is not None else CAFeed(), **options)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 import numpy as np
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
-from rich.style import Style
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -27,10 +26,12 @@ from catui.model import (
     format_number,
     format_timestamp,
     format_value,
+    printable,
     severity_text,
     status_text,
 )
 from catui.trend import BLOCKS
+from catui.widgets.component_styles import ComponentStyles
 
 __all__ = ["DetailPane", "detail_lines", "trend_rows"]
 
@@ -148,14 +149,8 @@ def trend_rows(values: list[float], width: int, height: int) -> list[str]:
     return rows
 
 
-def _printable(text: str) -> str:
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else "\ufffd" for c in text)
-
-
 def _fit(text: str, width: int) -> str:
-    text = _printable(text)
+    text = printable(text)
     if cell_len(text) > width:
         return set_cell_size(text, max(0, width - 1)) + "…"
     return set_cell_size(text, width)
@@ -195,7 +190,7 @@ class DetailPane(ScrollView, can_focus=False):
         self._lines: list[Line] = [(("No PV selected", ""),)]
         self._trend: tuple[str, list[float]] = ("", [])
         self._strips: dict[int, tuple[Line, int, Strip]] = {}
-        self._styles: dict[str, Style] = {}
+        self._style = ComponentStyles(self, "detail-pane--")
 
     # -- what the screen calls ----------------------------------------------
     def show(self, state: PVState | None) -> None:
@@ -278,26 +273,16 @@ class DetailPane(ScrollView, can_focus=False):
         # A server's strings (values, enum choices) may hold escape sequences, and
         # segments reach the terminal as they are.
         segments = [
-            Segment(_printable(text), base + self._style(kind) if kind else base)
+            Segment(printable(text), base + self._style(kind) if kind else base)
             for text, kind in line
         ]
         strip = Strip(segments).crop_extend(0, width, base)
         self._strips[index] = (line, width, strip)
         return strip
 
-    def _style(self, name: str) -> Style:
-        style = self._styles.get(name)
-        if style is None:
-            if name:
-                style = self.get_component_rich_style(f"detail-pane--{name}", partial=True)
-            else:
-                style = self.rich_style
-            self._styles[name] = style
-        return style
-
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._styles.clear()
+        self._style.clear()
         self._strips.clear()
 
     def on_resize(self, event: Any) -> None:

@@ -28,10 +28,12 @@ from catui.model import (
     PVState,
     format_timestamp,
     format_value,
+    printable,
     severity_text,
     status_text,
 )
 from catui.trend import spark
+from catui.widgets.component_styles import ComponentStyles
 
 __all__ = ["WatchTable", "column_widths"]
 
@@ -142,7 +144,7 @@ class WatchTable(ScrollView, can_focus=True):
         self._cells: dict[str, Cells] = {}
         #: name -> (cells, how drawn, strip): a row drawn again only if one changed.
         self._strips: dict[str, tuple[Cells, tuple[Any, ...], Strip]] = {}
-        self._styles: dict[str, Style] = {}
+        self._style = ComponentStyles(self, "watch-table--")
         self._widths = column_widths(80)
         self._header: Strip | None = None
 
@@ -374,28 +376,18 @@ class WatchTable(ScrollView, can_focus=True):
             connection,
         )
 
-    def _style(self, name: str) -> Style:
-        style = self._styles.get(name)
-        if style is None:
-            if name:
-                style = self.get_component_rich_style(f"watch-table--{name}", partial=True)
-            else:
-                style = self.rich_style
-            self._styles[name] = style
-        return style
-
     def notify_style_update(self) -> None:  # a new theme, CSS, focus or pseudo-class
         super().notify_style_update()
-        self._styles.clear()
+        self._style.clear()
         self._strips.clear()
         self._header = None
 
     def _on_focus(self, event: events.Focus) -> None:
-        self._styles.clear()
+        self._style.clear()
         self.refresh()
 
     def _on_blur(self, event: events.Blur) -> None:
-        self._styles.clear()
+        self._style.clear()
         self.refresh()
 
     # -- geometry -----------------------------------------------------------
@@ -452,8 +444,7 @@ def _pad(text: str, width: int) -> str:
     Control characters (a string PV may hold an escape sequence) are shown as ``�``:
     segments reach the terminal as they are.
     """
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() else "\ufffd" for c in text)
+    text = printable(text)
     if text.isascii():
         if len(text) > width:
             text = text[: width - 1] + "…" if width > 0 else ""
