@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import math
+import re
 import struct
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -20,6 +21,7 @@ __all__ = [
     "decode_values",
     "element_size",
     "encode_values",
+    "parse_number",
     "value_count",
 ]
 
@@ -57,6 +59,15 @@ _INT_RANGE = {
     ChannelType.PUT_ACKS: (0, 2**16 - 1),
 }
 _FLOAT32_MAX = 3.4028234663852886e38
+_FLOAT32_MIN_NORMAL = 1.1754943508222875e-38
+# The largest integers below which every integer is exact in a FLOAT / a DOUBLE.
+_EXACT_INTS = {ChannelType.FLOAT: 2**24, ChannelType.DOUBLE: 2**53}
+# A decimal or 0x-hex integer, or a decimal float; ASCII digits only, no underscores.
+_NUMBER = re.compile(
+    r"\s*([+-]?)(?:0x([0-9a-f]+)|([0-9]+)|((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?)"
+    r"|(inf|infinity|nan))\s*",
+    re.ASCII | re.IGNORECASE,
+)
 
 _ELEMENT_SIZE = tuple(
     MAX_STRING_SIZE
@@ -211,6 +222,81 @@ def _encode_string(item: Any, data_type: int) -> bytes:
     return raw.ljust(MAX_STRING_SIZE, b"\0")
 
 
+def parse_number(text: str) -> int | float:
+    """The number ``text`` spells, exactly as written; it is never evaluated.
+
+    Accepted: a decimal or ``0x`` hexadecimal integer (``42``, ``-7``, ``0x1F``), or a
+    decimal float (``1.5``, ``-2e-3``, ``.5``, ``inf``, ``nan``), with an optional sign
+    and surrounding spaces.  Integers stay ``int``, so that a fraction is never lost.
+
+    Raises
+    ------
+    CAValueError
+        For anything else: empty text, words, underscores (``1_000``), trailing text
+        (``12abc``), digits other than ASCII, and a float too large or too small for a
+        DOUBLE (``1e999`` is not infinity, ``1e-999`` not zero).  EPICS's own string
+        conversion would write ``1.5`` to an integer as 1, ``12abc`` as 12 and ``""``
+        as 0: parsing here, before sending, keeps such text from changing silently.
+    """
+    match = _NUMBER.fullmatch(text)
+    if match is None:
+        raise CAValueError(f"{text!r} is not a number")
+    sign, hexadecimal, whole, real, special = match.groups()
+    number: int | float
+    if special is not None:
+        number = float(special)
+    elif real is None:
+        try:
+            number = int(hexadecimal, 16) if hexadecimal is not None else int(whole)
+        except ValueError:  # more digits than int() converts
+            raise CAValueError(f"{text.strip()!r} has too many digits") from None
+    else:
+        number = float(real)
+        if math.isinf(number):
+            raise CAValueError(f"{text.strip()} is out of range for a DOUBLE")
+        mantissa = real.lower().partition("e")[0]
+        if number == 0 and mantissa.strip("0.") != "":
+            raise CAValueError(f"{text.strip()} is too small for a DOUBLE: it would be 0")
+    return -number if sign == "-" else number
+
+
+def _float32(value: float) -> float:
+    """``value`` rounded to a FLOAT (IEEE single precision)."""
+    rounded: float = struct.unpack("f", struct.pack("f", value))[0]
+    return rounded
+
+
+def _check_float(item: int | float, native: ChannelType) -> None:
+    """Refuse a number a FLOAT or DOUBLE would not hold as given."""
+    name = native.name
+    if isinstance(item, int):
+        # An integer is exact as typed: refuse one the type would round.
+        if abs(item) > _EXACT_INTS[native]:
+            try:
+                rounded = float(item) if native == ChannelType.DOUBLE else _float32(float(item))
+            except OverflowError:
+                rounded = math.inf
+            if math.isinf(rounded):
+                raise CAValueError(f"{item} is out of range for {name}")
+            if rounded != item:
+                raise CAValueError(
+                    f"{item} cannot be held exactly by {name}: "
+                    f"it would be written as {rounded:.17g}"
+                )
+        return
+    if native != ChannelType.FLOAT or not math.isfinite(item):
+        return
+    if abs(item) > _FLOAT32_MAX:
+        raise CAValueError(f"{item!r} is out of range for FLOAT (32-bit)")
+    if item != 0 and abs(item) < _FLOAT32_MIN_NORMAL:
+        # Below FLOAT's normal range a value keeps fewer digits, down to none (0).
+        rounded = _float32(item)
+        if abs(rounded - item) > abs(item) * 2**-24:
+            raise CAValueError(
+                f"{item!r} is too small for FLOAT (32-bit): it would be written as {rounded!r}"
+            )
+
+
 def _check_number(item: Any, native: ChannelType) -> int | float:
     """One numeric element, checked to fit ``native`` without silent change."""
     np = backends.numpy_or_none()
@@ -237,8 +323,7 @@ def _check_number(item: Any, native: ChannelType) -> int | float:
             raise CAValueError(f"{item} is out of range for {name} ({low}..{high})")
         whole: int = item
         return whole
-    if native == ChannelType.FLOAT and math.isfinite(item) and abs(item) > _FLOAT32_MAX:
-        raise CAValueError(f"{item!r} is out of range for FLOAT (32-bit)")
+    _check_float(item, native)
     number: int | float = item
     return number
 
@@ -308,8 +393,15 @@ def _encode_ndarray(np: Any, data: Any, native: ChannelType) -> bytes:
                 )
     elif kind == "c":
         raise CAValueError(f"{native.name} cannot hold complex numbers")
+    elif kind in "iu" and flat.size:
+        limit = _EXACT_INTS[native]
+        for item in flat[(flat > limit) | (flat < -limit)].tolist():
+            _check_float(int(item), native)  # the few that may round: one by one
     elif native == ChannelType.FLOAT and flat.size:
         finite = flat[np.isfinite(flat)]
         if finite.size and float(np.max(np.abs(finite))) > _FLOAT32_MAX:
             raise CAValueError("array values are out of range for FLOAT (32-bit)")
+        tiny = finite[(finite != 0) & (np.abs(finite) < _FLOAT32_MIN_NORMAL)]
+        for item in tiny.tolist():
+            _check_float(float(item), native)
     return bytes(flat.astype(_NUMPY_DTYPE[native], copy=False).tobytes())

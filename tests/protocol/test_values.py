@@ -12,7 +12,7 @@ import pytest
 from protocol import CAValueError, ChannelType, StreamDecoder, select_backend
 from protocol.backends import backend_name
 from protocol.commands import ReadNotifyResponse, WriteNotifyRequest
-from protocol.values import decode_strings, encode_values, value_count
+from protocol.values import decode_strings, encode_values, parse_number, value_count
 from tests.protocol.samples import ALL_TYPES, STRING_TYPES, sample_metadata, sample_values
 
 T = ChannelType
@@ -41,6 +41,22 @@ T = ChannelType
         (65536, T.PUT_ACKS, "out of range"),
         (2**31, T.LONG, "out of range for LONG"),
         (1e39, T.FLOAT, "out of range for FLOAT"),
+        # An integer is exact: one that a FLOAT or DOUBLE would round is refused.
+        (
+            2**53 + 1,
+            T.DOUBLE,
+            "cannot be held exactly by DOUBLE: it would be written as 9007199254740992",
+        ),
+        (16_777_217, T.FLOAT, "cannot be held exactly by FLOAT: it would be written as 16777216"),
+        (10**40, T.FLOAT, "out of range for FLOAT"),
+        pytest.param(10**400, T.DOUBLE, "out of range for DOUBLE", id="10**400-DOUBLE"),
+        (np.array([2**53 + 1]), T.DOUBLE, "cannot be held exactly by DOUBLE"),
+        (np.array([2**64 - 1], dtype=np.uint64), T.DOUBLE, "cannot be held exactly"),
+        # Below FLOAT's range a float would lose its digits, or become 0.
+        (1e-50, T.FLOAT, "too small for FLOAT .* written as 0.0"),
+        (-1e-40, T.FLOAT, "too small for FLOAT"),
+        (5e-324, T.FLOAT, "too small for FLOAT"),
+        (np.array([0.0, 1e-50]), T.FLOAT, "too small for FLOAT"),
         (float("nan"), T.LONG, "not a whole number"),
         (float("inf"), T.INT, "not a whole number"),
         (float("nan"), T.CHAR, "not a whole number"),
@@ -75,7 +91,13 @@ def test_values_that_do_not_fit_raise_clear_errors(
         (np.int64(-2), T.INT, b"\xff\xfe"),
         (255, T.CHAR, b"\xff"),
         (b"\x00\xff", T.CHAR, b"\x00\xff"),
-        (2**53 + 1, T.DOUBLE, b"\x43\x40\x00\x00\x00\x00\x00\x00"),
+        (2**53, T.DOUBLE, b"\x43\x40\x00\x00\x00\x00\x00\x00"),
+        (-(2**63), T.DOUBLE, b"\xc3\xe0\x00\x00\x00\x00\x00\x00"),  # large, but exact
+        (2**24, T.FLOAT, b"\x4b\x80\x00\x00"),
+        (0.1, T.FLOAT, b"\x3d\xcc\xcc\xcd"),  # a decimal fraction rounds, in any type
+        (1.401298464324817e-45, T.FLOAT, b"\x00\x00\x00\x01"),  # FLOAT's least, exactly
+        (np.array([2**53, 3]), T.DOUBLE, bytes.fromhex("43400000000000004008000000000000")),
+        (np.array([1e-40], dtype=np.float32), T.FLOAT, b"\x00\x01\x16\xc2"),
         (
             np.array([[1, 2], [3, 4]], dtype=np.int16),
             T.LONG,
@@ -88,16 +110,58 @@ def test_values_that_fit(data: Any, data_type: int, expected: bytes) -> None:
     assert encode_values(data, data_type) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("42", 42),
+        (" -7 ", -7),
+        ("+5", 5),
+        ("007", 7),
+        ("0x1F", 31),
+        ("-0X10", -16),
+        ("1.5", 1.5),
+        ("-2e-3", -0.002),
+        (".5", 0.5),
+        ("1.", 1.0),
+        ("1E3", 1000.0),
+        ("0e-999", 0.0),
+        ("inf", math.inf),
+        ("-Infinity", -math.inf),
+        # An integer stays exact; the PV's type decides whether it fits.
+        pytest.param("9" * 30, int("9" * 30), id="30 digits"),
+    ],
+)
+def test_parse_number_reads_numbers_as_written(text: str, number: float) -> None:
+    got = parse_number(text)
+    assert got == number
+    assert type(got) is type(number)
+
+
+@pytest.mark.parametrize(
+    "text",
+    # EPICS's string conversion writes each of these as some number (12, 1, 0, ...).
+    ["", "  ", "abc", "12abc", "1_000", "1 2", "--1", "0x", "1e", "0x1p3", "1+1", "\u0661",
+     "1e999", "-1e400", "1e-999", "0.1e-400", pytest.param("9" * 5000, id="5000 digits")],
+)  # fmt: skip
+def test_parse_number_refuses_anything_else(text: str) -> None:
+    with pytest.raises(CAValueError):
+        parse_number(text)
+    assert math.isnan(parse_number(" nan "))
+
+
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), -0.0, 5e-324])
 @pytest.mark.parametrize("data_type", [T.DOUBLE, T.TIME_DOUBLE, T.CTRL_DOUBLE, T.FLOAT])
 def test_nan_and_inf_to_floats_work(value: float, data_type: int) -> None:
+    if data_type == T.FLOAT and value == 5e-324:
+        # Below float32's smallest subnormal: it would be written as 0.
+        with pytest.raises(CAValueError, match="too small for FLOAT"):
+            WriteNotifyRequest([value], data_type, 1, 1, 1)
+        return
     msg = WriteNotifyRequest([value], data_type, 1, 1, 1)
     (decoded,) = StreamDecoder(sender=msg.SENDER).feed(bytes(msg))
     got = float(decoded.data[0])
     if math.isnan(value):
         assert math.isnan(got)
-    elif data_type == T.FLOAT and value == 5e-324:
-        assert got == 0.0  # below float32's smallest subnormal
     else:
         assert got == value
         assert math.copysign(1, got) == math.copysign(1, value)
