@@ -44,6 +44,7 @@ from ..values import STRING_ENCODING
 from .config import CAConfig, load_config, search_destinations
 from .connection import Connection
 from .search import Searcher
+from .write_request import write_request
 
 if TYPE_CHECKING:
     from .blocker import Blocker
@@ -352,84 +353,9 @@ def read(
         _close(conn, channel)
 
 
-def _stringy(data: Any) -> bool:
-    if isinstance(data, (str, bytes)):
-        return True
-    if isinstance(data, Sequence) and len(data) > 0:
-        return isinstance(data[0], (str, bytes))
-    return False
-
-
 def _enum_choices(conn: Connection, channel: ClientChannel, deadline: float) -> list[str]:
     reply = _read(conn, channel, deadline, ChannelType.CTRL_ENUM, 1, True, True)
     return [raw.decode(STRING_ENCODING) for raw in reply.metadata.enum_strings]
-
-
-def _enum_indices(data: Any, choices: list[str], pv_name: str) -> list[int]:
-    items = [data] if isinstance(data, (str, bytes)) else list(data)
-    indices = []
-    for item in items:
-        text = item.decode(STRING_ENCODING) if isinstance(item, bytes) else item
-        if text in choices:
-            indices.append(choices.index(text))
-        elif text.strip().isdigit() and int(text) < max(len(choices), 1):
-            indices.append(int(text))
-        else:
-            raise CAValueError(
-                f"{pv_name!r} has no choice {text!r}; its choices are "
-                f"{', '.join(map(repr, choices)) or '(none)'}"
-            )
-    return indices
-
-
-def _write_request(
-    conn: Connection,
-    channel: ClientChannel,
-    data: Any,
-    data_type: DataTypeSpec,
-    metadata: Any,
-    notify: bool,
-    deadline: float,
-) -> Message:
-    """Infer the DBR type from the value and the channel, and build the request."""
-    if isinstance(data, (Sequence, bytes)) and not isinstance(data, str) and len(data) == 0:
-        raise CAValueError(f"nothing to write to {channel.name!r}: the value is empty")
-    if getattr(data, "ndim", 1) > 1:  # a numpy array would be flattened silently
-        raise CAValueError(
-            f"{channel.name!r} takes a scalar or a 1-D sequence, not a {data.ndim}-D array"
-        )
-    native = channel.native_data_type
-    if data_type is None:
-        if native == ChannelType.ENUM and _stringy(data):
-            data = _enum_indices(data, _enum_choices(conn, channel, deadline), channel.name)
-            data_type = ChannelType.ENUM
-        elif (
-            native == ChannelType.CHAR
-            and isinstance(data, str)
-            and (channel.native_data_count or 1) > 1
-        ):
-            # A long string in a CHAR waveform: the text and its NUL.
-            data = data.encode(STRING_ENCODING) + b"\0"
-            data_type = ChannelType.CHAR
-        elif _stringy(data) and not (native == ChannelType.CHAR and isinstance(data, bytes)):
-            # Text to a number or a one-element CHAR: the server converts it (and
-            # refuses text that is not a number). Bytes to a CHAR are raw values.
-            data_type = ChannelType.STRING
-        elif native == ChannelType.STRING and not _stringy(data):
-            data_type = _numeric_type(data)
-    request = channel.write(data, data_type, None, notify, metadata)
-    capacity = channel.native_data_count
-    if capacity and request.data_count > capacity:
-        raise CAValueError(
-            f"{channel.name!r} holds at most {capacity} element(s); "
-            f"{request.data_count} given would be cut by the server"
-        )
-    return request
-
-
-def _numeric_type(data: Any) -> ChannelType:
-    items = data if isinstance(data, Sequence) else [data]
-    return ChannelType.DOUBLE if any(isinstance(x, float) for x in items) else ChannelType.LONG
 
 
 def _write(
@@ -442,11 +368,13 @@ def _write(
     deadline: float,
 ) -> Any:
     _need(channel, AccessRights.WRITE, "write")
-    request = _write_request(conn, channel, data, data_type, metadata, notify, deadline)
+    request = write_request(
+        channel, data, data_type, metadata, notify, lambda: _enum_choices(conn, channel, deadline)
+    )
     what = f"writing {channel.name!r}"
     if notify:
         conn.send(request)
-        return _await(conn, channel, request.ioid, deadline, what)  # type: ignore[attr-defined]
+        return _await(conn, channel, request.ioid, deadline, what)
     # A plain WRITE is answered only when it fails; the ECHO behind it tells
     # us the server has handled it, so a refusal is reported, not lost.
     conn.send(request, EchoRequest())
@@ -487,7 +415,11 @@ def write(
         The PV name to write to
     data : str, bytes, int, or float or any Iterable of these
         Value(s) to write. A str written to an ENUM channel selects the choice
-        by name (an unknown choice raises before anything is sent).
+        by name, an int by index (a choice that does not exist raises before
+        anything is sent). Text written to a number is parsed here, strictly
+        (``"1.5"`` to a LONG raises; the server would store 1). A str written to
+        a CHAR array is the text and its NUL. An empty sequence empties an
+        array (a write of 0 elements).
     notify : boolean, optional
         Request notification of completion and wait for it. False by default.
     data_type : {'native', 'status', 'time', 'graphic', 'control'}, ChannelType or int, optional

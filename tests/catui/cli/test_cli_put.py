@@ -77,7 +77,7 @@ def test_failures_are_one_line_on_stderr(cli, epics_base_ioc, clean_failure):
         ([p + "ro", "1"], "no write access"),
         ([p + "disabled", "1"], "ECA_PUTFAIL"),
         (["-c", p + "disabled", "1"], "ECA_PUTFAIL"),
-        ([p + "ao", "abc"], "ECA_PUTFAIL"),
+        ([p + "ao", "abc"], "'abc' is not a number"),  # refused before sending
         ([p + "mbbo", "Nope"], "no choice"),
         (["-a", p + "wf:double", "3", "1"], "count"),
         (["-n", p + "ao", "many"], "not a number"),

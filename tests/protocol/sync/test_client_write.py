@@ -87,7 +87,7 @@ SCALARS = [
     ("short", 123, [123]),
     ("short", np.int16(-5), [-5]),
     ("char", 66, [66]),
-    ("char", "67", [67]),  # text to a one-element CHAR goes as DBR_STRING
+    ("char", "67", [67]),  # text to a one-element CHAR is parsed as a number
     ("str", "world", [b"world"]),
     ("str", b"bytes", [b"bytes"]),
     ("mbbo", "Fault", [b"Fault"]),  # by name
