@@ -15,6 +15,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
+from catui.cli import formatting as fm
+
 __all__ = [
     "DEFAULT_TIMEOUT",
     "Channel",
@@ -225,6 +227,7 @@ class Channel:
         *,
         notify: bool = True,
         force_int_enums: bool = False,
+        timeout: float | None = None,
     ) -> Any:
         """One read on this channel (same rules as ``protocol.sync.client.read``)."""
         return self.channel.read(
@@ -232,7 +235,34 @@ class Channel:
             data_count=data_count,
             notify=notify,
             force_int_enums=force_int_enums,
+            timeout=timeout,
         )
+
+    def shown_values(
+        self, reply: Any, *, notify: bool = True, timeout: float | None = None
+    ) -> Any:
+        """``reply.data`` as caget's reader wants it: an enum's blank labels as indices.
+
+        An enum read as text gives an empty string for a choice without a label (an
+        mbbo's unset state); its index is then read, and shown instead of nothing.
+        """
+        from protocol.channel_types import ChannelType, native_type
+
+        data = reply.data
+        if (
+            self.native_type != ChannelType.ENUM
+            or native_type(reply.data_type) != ChannelType.STRING
+        ):
+            return data
+        texts = fm.values_list(data)
+        if not any(text == b"" for text in texts):
+            return data
+        # Right after the text: a change in between shows the newer index.
+        numbers = self.read(
+            ChannelType.ENUM, len(texts) or None, notify=notify, force_int_enums=True,
+            timeout=timeout,
+        )  # fmt: skip
+        return fm.numbered_blanks(texts, fm.values_list(numbers.data))
 
 
 @contextlib.contextmanager

@@ -30,6 +30,7 @@ __all__ = [
     "json_number",
     "json_value",
     "metadata_dict",
+    "numbered_blanks",
     "pad_name",
     "severity_text",
     "status_text",
@@ -176,6 +177,18 @@ def escape(text: bytes) -> str:
     return "".join(out)
 
 
+def numbered_blanks(texts: Sequence[Any], indices: Sequence[int]) -> list[Any]:
+    """An enum's labels with each blank one replaced by its index, as text.
+
+    A choice without a label reads as an empty string; caget's reader wants the number.
+    """
+    out = list(texts)
+    for position, (text, index) in enumerate(zip(texts, indices, strict=False)):
+        if text in (b"", ""):
+            out[position] = str(int(index)).encode(ENCODING)
+    return out
+
+
 def values_list(data: Any) -> list[Any]:
     """The elements of ``response.data`` as a list (a scalar becomes one element)."""
     if isinstance(data, (bytes, str, int, float)):
@@ -285,7 +298,10 @@ def detail_lines(metadata: Any, data_type: int, fmt: NumberFormat = DEFAULT_FORM
     if "no_str" in names:
         choices = [raw.decode(ENCODING) for raw in metadata.enum_strings]
         lines.append(_line("Enums", f"({len(choices):2d})"))
-        lines.extend(" " * 18 + f"[{index:2d}] {choice}" for index, choice in enumerate(choices))
+        # A choice without a label is its number alone, with no trailing space.
+        lines.extend(
+            (" " * 18 + f"[{index:2d}] {choice}").rstrip() for index, choice in enumerate(choices)
+        )
     if "ackt" in names:
         lines.append(_line("Ack transient", str(metadata.ackt)))
         lines.append(_line("Ack severity", severity_text(metadata.acks)))

@@ -120,13 +120,15 @@ class Reading:
     """What one PV gave: its native type and count, the reply, control metadata."""
 
     # A plain class: dataclasses imports inspect, ~5 ms of a ~30 ms start-up.
-    __slots__ = ("control", "native_count", "native_type", "reply")
+    __slots__ = ("control", "data", "native_count", "native_type", "reply")
 
     def __init__(self, native_type: Any, native_count: int, reply: Any, control: Any = None):
         self.native_type = native_type
         self.native_count = native_count
         self.reply = reply
         self.control = control
+        #: The values to print: ``reply.data``, an enum's blank labels as indices.
+        self.data = reply.data
 
 
 def _fetch(channel: common.Channel, args: argparse.Namespace) -> Reading:
@@ -145,19 +147,21 @@ def _fetch(channel: common.Channel, args: argparse.Namespace) -> Reading:
     notify = args.callback or count is None
     reply = channel.read(data_type, count, notify=notify, force_int_enums=True)
     reading = Reading(native, channel.native_count, reply)
+    if args.data_type is None:
+        reading.data = channel.shown_values(reply, notify=notify)
     if style == "json" and args.data_type is None:
         reading.control = channel.read("control", 1, notify=True, force_int_enums=True)
     return reading
 
 
 def _text(name: str, args: argparse.Namespace, reading: Reading) -> str:
-    native, reply = reading.native_type, reading.reply
+    native, reply, data = reading.native_type, reading.reply, reading.data
     fmt = args.number_format
     values = fm.format_values(
-        reply.data, reply.data_type, fmt=fmt,
+        data, reply.data_type, fmt=fmt,
         show_count=True if args.count is not None else None, char_as_string=args.char_string,
     )  # fmt: skip
-    items = fm.values_list(reply.data)
+    items = fm.values_list(data)
     if args.data_type is not None:
         plain = fm.format_values(
             reply.data, reply.data_type, fmt=fmt, show_count=False, char_as_string=args.char_string
@@ -174,7 +178,8 @@ def _text(name: str, args: argparse.Namespace, reading: Reading) -> str:
         return "\n".join(lines)
     if args.style == "terse":
         return values
-    shown = fm.pad_name(name) if len(items) <= 1 and args.count is None else name
+    # caget pads the name of a scalar only: an empty array's count follows the name.
+    shown = fm.pad_name(name) if len(items) == 1 and args.count is None else name
     if args.style == "all":
         md = reply.metadata
         stamp = md.stamp
@@ -191,9 +196,9 @@ def _json(name: str, args: argparse.Namespace, reading: Reading) -> str:
     md = reply.metadata
     obj: dict[str, Any] = {
         "name": name,
-        "value": fm.json_value(reply.data, reply.data_type, char_as_string=args.char_string),
+        "value": fm.json_value(reading.data, reply.data_type, char_as_string=args.char_string),
         "type": fm.dbf_name(native),
-        "count": len(fm.values_list(reply.data)),
+        "count": len(fm.values_list(reading.data)),
         "native_count": native_count,
     }
     names = {field for field, *_ in type(md)._fields_} if md is not None else set()

@@ -62,6 +62,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stamp(response: Any) -> tuple[int, int] | None:
+    md = response.metadata
+    stamp = getattr(md, "stamp", None)
+    return None if stamp is None else (stamp.secondsSinceEpoch, stamp.nanoSeconds)
+
+
+class _BlankLabels:
+    """An enum PV's index updates, to show a blank label as its index, as get does.
+
+    The PV's text subscription (camonitor's DBR_TIME_STRING) gives an empty string
+    for a choice without a label; a second subscription, to DBR_TIME_ENUM, gives
+    the index.  The IOC posts both for each change, with the same time stamp: an
+    update with a blank label waits for the index of its time stamp.
+    """
+
+    __slots__ = ("index", "waiting")
+
+    def __init__(self) -> None:
+        self.index: tuple[tuple[int, int] | None, list[int]] | None = None
+        #: A text update waiting for its index: (time stamp, subscription, response, data).
+        self.waiting: tuple[Any, Any, Any, Any] | None = None
+
+
 class Monitor:
     """Prints updates and connection changes of a set of subscriptions."""
 
@@ -75,6 +98,8 @@ class Monitor:
         self.broken_pipe = False
         self.ever_connected: set[str] = set()
         self.invalid: list[str] = []
+        self.blanks: dict[str, _BlankLabels] = {}
+        self.index_subs: list[Any] = []
         self.subs = []
         for name in dict.fromkeys(names):
             try:
@@ -100,12 +125,56 @@ class Monitor:
                 if self.blocker is not None:
                     self.blocker.interrupt()
 
-    def on_update(self, sub: Any, response: Any) -> None:
-        md = response.metadata
-        data = response.data
+    def _trimmed(self, sub: Any, data: Any) -> Any:
         if self.args.count is not None and sub.native_data_count:
             # Asked for more than the channel holds: the server pads; caget cuts.
-            data = fm.values_list(data)[: sub.native_data_count]
+            return fm.values_list(data)[: sub.native_data_count]
+        return data
+
+    def on_update(self, sub: Any, response: Any) -> None:
+        data = self._trimmed(sub, response.data)
+        blanks = self.blanks.get(sub.pv_name)
+        if blanks is not None:
+            self._release(blanks)  # an earlier line first, as it is
+            if any(item == b"" for item in fm.values_list(data)):
+                stamp = _stamp(response)
+                if blanks.index is not None and blanks.index[0] == stamp:
+                    data = fm.numbered_blanks(fm.values_list(data), blanks.index[1])
+                else:
+                    blanks.waiting = (stamp, sub, response, data)
+                    return
+        self.emit(self.line(sub, response, data))
+
+    def on_index(self, sub: Any, response: Any) -> None:
+        """An enum's index update: the number of a blank label waiting for it."""
+        blanks = self.blanks[sub.pv_name]
+        stamp = _stamp(response)
+        indices = [int(i) for i in fm.values_list(self._trimmed(sub, response.data))]
+        blanks.index = (stamp, indices)
+        if blanks.waiting is None:
+            return
+        waiting_stamp, text_sub, text_response, data = blanks.waiting
+        if stamp == waiting_stamp:
+            blanks.waiting = None
+            data = fm.numbered_blanks(fm.values_list(data), indices)
+            self.emit(self.line(text_sub, text_response, data))
+        elif stamp is None or waiting_stamp is None or stamp > waiting_stamp:
+            self._release(blanks)  # its index will not come: as it is
+
+    def _release(self, blanks: _BlankLabels) -> None:
+        if blanks.waiting is not None:
+            _, sub, response, data = blanks.waiting
+            blanks.waiting = None
+            self.emit(self.line(sub, response, data))
+
+    def release_all(self) -> None:
+        """Print the lines still waiting for an index, as they are."""
+        for blanks in self.blanks.values():
+            self._release(blanks)
+
+    def line(self, sub: Any, response: Any, data: Any) -> str:
+        """The camonitor line of an update."""
+        md = response.metadata
         values = fm.format_values(
             data, response.data_type,
             show_count=True if self.args.count is not None else None,
@@ -117,15 +186,35 @@ class Monitor:
         parts.append(values)
         if "status" in names and (md.status or md.severity):
             parts += [fm.status_text(md.status), fm.severity_text(md.severity)]
-        self.emit(" ".join(parts))
+        return " ".join(parts)
 
     def on_connection(self, sub: Any, state: Any, address: Any) -> None:
+        from protocol.channel_types import ChannelType
         from protocol.sync.client import ConnectionState
 
         if state == ConnectionState.CONNECTED:
             self.ever_connected.add(sub.pv_name)
+            enum = sub.native_data_type == ChannelType.ENUM
+            if enum and not self.args.enum_numbers and sub.pv_name not in self.blanks:
+                self._watch_indices(sub)
         elif state == ConnectionState.DISCONNECTED:
+            blanks = self.blanks.get(sub.pv_name)
+            if blanks is not None:
+                self._release(blanks)
             self.emit(f"{fm.pad_name(sub.pv_name)} *** disconnected")
+
+    def _watch_indices(self, sub: Any) -> None:
+        """Subscribe to an enum's indices too (reconnected with it after a disconnection)."""
+        from protocol.sync.client import subscribe
+
+        self.blanks[sub.pv_name] = _BlankLabels()
+        indices = subscribe(
+            sub.pv_name, data_type="time", data_count=sub.data_count, mask=sub.mask
+        )
+        indices.add_callback(self.on_index)
+        self.index_subs.append(indices)  # held here, as self.subs are
+        if self.blocker is not None:
+            self.blocker.add(indices)
 
     def report_missing(self) -> None:
         """Say which PVs are not connected yet (they stay searched for)."""
@@ -147,6 +236,7 @@ class Monitor:
             self.blocker.run(duration)
         finally:
             timer.cancel()
+            self.release_all()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

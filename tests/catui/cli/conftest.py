@@ -84,3 +84,25 @@ def tool_argv() -> Callable[..., tuple[list[str], dict[str, str]]]:
         return catui_argv(*args), tool_env(ioc)
 
     return make
+
+
+@pytest.fixture
+def store_index(
+    epics_base_ioc: IocProcess, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str, int], None]:
+    """``store_index("mbbo", 5)``: store an enum index, label or not, as caput -n does.
+
+    dbpf sends text, which the IOC matches against the labels; a DBR_ENUM write
+    (an explicit type: no check of the choices) stores any index in an mbbo.
+    """
+    from protocol.channel_types import ChannelType
+    from protocol.sync.client import write
+
+    for key, value in epics_base_ioc.env.items():
+        monkeypatch.setenv(key, value)
+
+    def store(record: str, index: int) -> None:
+        name = epics_base_ioc.prefix + record
+        write(name, index, data_type=ChannelType.ENUM, notify=True, repeater=False)
+
+    return store

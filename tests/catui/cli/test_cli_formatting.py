@@ -136,3 +136,9 @@ def test_tools_import_neither_numpy_nor_textual():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_blank_enum_labels_become_their_index():
+    assert fm.numbered_blanks([b"On", b"", b"Off"], [1, 5, 0]) == [b"On", b"5", b"Off"]
+    assert fm.numbered_blanks([b""], []) == [b""]  # no index read: left as it is
+    assert fm.format_values(fm.numbered_blanks([b""], [7]), ChannelType.STRING) == "7"

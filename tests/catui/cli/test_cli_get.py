@@ -177,3 +177,24 @@ def test_ctrl_c_ends_a_long_search_at_once(epics_base_ioc, tool_argv):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_an_enum_index_without_a_label_prints_its_number(cli, epics_base_ioc, store_index):
+    p = epics_base_ioc.prefix
+    mbbo = p + "mbbo"
+    try:
+        store_index("mbbo", 5)  # beyond its three labels: the IOC reads it as ""
+        assert cli("get", mbbo).stdout == mbbo.ljust(30) + " 5\n"
+        assert cli("get", "-t", "-c", mbbo).stdout == "5\n"
+        assert re.fullmatch(mbbo.ljust(30) + rf" {STAMP} 5\n", cli("get", "-a", mbbo).stdout)
+        assert json.loads(cli("get", "--json", mbbo).stdout)["value"] == "5"
+        epics_base_ioc.dbpf("mbbo.ONST", "")  # a label left blank, below the others
+        store_index("mbbo", 1)
+        assert cli("get", "-t", mbbo, p + "bo").stdout == "1\nLow\n"
+        assert cli("get", "-t", "-n", mbbo).stdout == "1\n"
+        store_index("mbbo", 2)
+        assert cli("get", "-t", mbbo).stdout == "Fault\n"
+    finally:
+        epics_base_ioc.dbpf("mbbo.ONST", "On")
+        epics_base_ioc.dbpf("mbbo", "On")
+    assert cli("get", "-t", mbbo).stdout == "On\n"

@@ -42,3 +42,18 @@ def test_missing_pv_among_good_ones(cli, epics_base_ioc, clean_failure):
     clean_failure(proc, p + "nope")
     assert proc.stdout.startswith(f"{p}str\n    State:            connected\n")
     assert "nope" not in proc.stdout
+
+
+def test_a_choice_without_a_label_is_its_number_alone(cli, epics_base_ioc):
+    p = epics_base_ioc.prefix
+    try:
+        epics_base_ioc.dbpf("mbbo.ONST", "")
+        lines = cli("info", p + "mbbo").stdout.splitlines()
+    finally:
+        epics_base_ioc.dbpf("mbbo.ONST", "On")
+    assert lines[-4:] == [
+        "    Enums:            ( 3)",
+        " " * 22 + "[ 0] Off",
+        " " * 22 + "[ 1]",
+        " " * 22 + "[ 2] Fault",
+    ]

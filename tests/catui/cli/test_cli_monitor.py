@@ -126,3 +126,38 @@ def test_invalid_name_is_reported_and_the_others_monitored(cli, epics_base_ioc, 
     proc = cli("monitor", "--duration", "0.3", "bad name", p + "ao")
     clean_failure(proc, "bad name")
     assert proc.stdout.startswith(f"{p}ao".ljust(30) + " ")
+
+
+def test_an_enum_index_without_a_label_prints_its_number(epics_base_ioc, tool_argv, store_index):
+    p = epics_base_ioc.prefix
+    name = p + "mbbo"
+    argv, env = tool_argv(epics_base_ioc, "monitor", name, p + "bo")
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    line = re.escape(name.ljust(30)) + f" {STAMP} "
+    try:
+        lines = Lines(proc)
+        lines.until(line + "On$")
+        store_index("mbbo", 5)  # beyond its three labels: camonitor's reader sees ""
+        lines.until(line + "5$")
+        epics_base_ioc.dbpf("mbbo.ONST", "")  # a label left blank, below the others
+        store_index("mbbo", 1)
+        lines.until(line + "1$")
+        store_index("mbbo", 2)
+        assert lines.until(line + "Fault")[-1].endswith(" Fault STATE MAJOR")
+        for index in (5, 0, 4):
+            store_index("mbbo", index)
+        seen = lines.until(line + "4$")
+        assert [text.split()[-1] for text in seen if text.startswith(name + " ")] == [
+            "5", "Off", "4"
+        ]  # fmt: skip
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 0
+        assert proc.stderr is not None
+        assert proc.stderr.read() == ""
+    finally:
+        proc.kill()
+        proc.wait()
+        epics_base_ioc.dbpf("mbbo.ONST", "On")
+        epics_base_ioc.dbpf("mbbo", "On")
