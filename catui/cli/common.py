@@ -238,6 +238,12 @@ class Channel:
             timeout=timeout,
         )
 
+    def write(
+        self, data: Any, *, notify: bool, data_type: Any = None, timeout: float | None = None
+    ) -> Any:
+        """One write on this channel (``protocol.sync.client.write``'s checks and rules)."""
+        return self.channel.write(data, notify=notify, data_type=data_type, timeout=timeout)
+
     def shown_values(
         self, reply: Any, *, notify: bool = True, timeout: float | None = None
     ) -> Any:

@@ -35,6 +35,7 @@ __all__ = [
     "severity_text",
     "status_text",
     "text_field",
+    "unescape",
     "values_list",
 ]
 
@@ -175,6 +176,54 @@ def escape(text: bytes) -> str:
         else:
             out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(char, f"\\x{byte:02x}"))
     return "".join(out)
+
+
+_ESCAPES = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "0": 0}
+_HEX = "0123456789abcdefABCDEF"
+
+
+def unescape(text: str) -> bytes:
+    """Text as the bytes it stands for, read as EPICS's ``epicsStrnRawFromEscaped`` reads it.
+
+    ``\\n``, ``\\t`` and the other C escapes, ``\\0`` (NUL) and ``\\xhh`` (one or
+    two hex digits) are the bytes they name; a backslash before any other character
+    stands for that character.  What :func:`escape` writes reads back as the same bytes.
+
+    Raises
+    ------
+    ValueError
+        A character outside Latin-1 (CA strings are bytes, read as Latin-1 here).
+    """
+    out = bytearray()
+    i, end = 0, len(text)
+    while i < end:
+        char = text[i]
+        i += 1
+        if char == "\\":
+            if i == end:
+                break  # a backslash at the end stands for nothing
+            char = text[i]
+            i += 1
+            if char in _ESCAPES:
+                out.append(_ESCAPES[char])
+                continue
+            if char == "x":
+                digits = ""
+                while i < end and len(digits) < 2 and text[i] in _HEX:
+                    digits += text[i]
+                    i += 1
+                if digits:
+                    out.append(int(digits, 16))
+                continue  # "\\x" without a digit stands for nothing
+        out += _latin1(char)
+    return bytes(out)
+
+
+def _latin1(char: str) -> bytes:
+    try:
+        return char.encode(ENCODING)
+    except UnicodeEncodeError:
+        raise ValueError(f"{char!r} is not a {ENCODING} character") from None
 
 
 def numbered_blanks(texts: Sequence[Any], indices: Sequence[int]) -> list[Any]:

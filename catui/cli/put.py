@@ -1,9 +1,17 @@
-"""``catui put``: write a PV and show its old and new values, as caput does."""
+"""``catui put``: write a PV and show its old and new values, as caput does.
+
+The client library checks the value against the PV before anything is sent: a
+fraction for an integer, text that is not a number, an enum choice or index that
+does not exist, a number out of range, too many elements.  A refused value is one
+line on stderr, exit status 1, and nothing is written, where caput (or the IOC's
+own conversion of text) would write something else than what was typed.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=common.HelpFormatter,
         description="Write a Channel Access PV and print its value before and after, as "
         "caput does. Several VALUE words are joined with spaces (put PV hello world "
-        "writes 'hello world'); with -a they are an array: its count, then the elements.",
+        "writes 'hello world'); with -a they are an array: its count, then the elements. "
+        "A value the PV cannot hold as typed (1.5 for an integer, a choice that does not "
+        "exist, too many elements) is refused and nothing is written.",
     )
     parser.add_argument("pv", metavar="PV", help="PV name")
     parser.add_argument("values", nargs="+", metavar="VALUE", help="value(s) to write")
@@ -28,87 +38,128 @@ def build_parser() -> argparse.ArgumentParser:
     add("-c", dest="callback", action="store_true",
         help="wait for the put to complete (write with notify)")  # fmt: skip
     add("-a", dest="array", action="store_true",
-        help="write an array: VALUE… is the element count then the elements")  # fmt: skip
+        help="write an array: VALUE… is the element count then the elements "
+        "(a count of 0 empties the array)")  # fmt: skip
     add("-n", dest="enum_number", action="store_true",
         help="the value is a number (for an enum: its index, no choice-name lookup)")  # fmt: skip
     add("-s", dest="as_string", action="store_true",
-        help="write as DBR_STRING and let the server convert")  # fmt: skip
+        help="for an enum: send the text as DBR_STRING, for the server to match against "
+        "its choices (other PVs take the text as without -s)")  # fmt: skip
+    add("-S", dest="char_string", action="store_true",
+        help="write the text to a CHAR array as a long string, with its NUL; escapes "
+        "such as \\n and \\x41 stand for their bytes, as with caput -S")  # fmt: skip
     add("-t", dest="terse", action="store_true", help="terse: print only the new value")
     common.add_timeout_option(parser)
     return parser
 
 
 def parse_number(text: str) -> int | float | None:
-    """``text`` as an int or a float (never evaluated), or None if it is neither."""
-    word = text.strip()
+    """``text`` as an int or a float (never evaluated), or None if it is neither.
+
+    The client library's parser: decimal or ``0x`` integers, decimal floats; no
+    underscores, no trailing text.
+    """
+    from protocol.errors import CAValueError
+    from protocol.values import parse_number as parse
+
     try:
-        return int(word)
-    except ValueError:
-        pass
-    try:
-        return float(word)
-    except ValueError:
+        return parse(text)
+    except CAValueError:
         return None
 
 
-def _array(values: list[str], as_text: bool) -> list[Any]:
+def _number(text: str) -> int | float:
+    number = parse_number(text)
+    if number is None:
+        raise common.UsageError(f"-n: {text!r} is not a number")
+    return number
+
+
+def _array(values: list[str]) -> list[str]:
+    """The elements after the count, checked against it."""
     try:
         count = int(values[0])
     except ValueError:
+        count = -1
+    if count < 0:
         raise common.UsageError(
             f"-a: the first value must be the element count, not {values[0]!r}"
-        ) from None
+        )
     elements = values[1:]
     if count != len(elements):
         raise common.UsageError(
             f"-a: the count says {count} element(s) but {len(elements)} follow"
         )
-    if count < 1:
-        raise common.UsageError("-a: nothing to write")
-    if as_text:
-        return elements
-    numbers = [parse_number(item) for item in elements]
-    if all(n is not None for n in numbers):
-        return numbers
     return elements
 
 
-def _data(args: argparse.Namespace) -> tuple[Any, Any]:
-    """(value, write data type) from the words typed."""
+def _check_options(args: argparse.Namespace) -> None:
+    if args.char_string and (args.array or args.enum_number):
+        raise common.UsageError("-S writes text: it cannot be combined with -a or -n")
+
+
+def _data(args: argparse.Namespace, channel: common.Channel) -> tuple[Any, Any]:
+    """(value, write data type) from the words typed, for this PV.
+
+    Text goes to the library as it was typed: the library parses it for the PV's
+    type and refuses what does not fit.
+    """
     from protocol.channel_types import ChannelType
 
-    string = ChannelType.STRING if args.as_string else None
+    native = channel.native_type
+    if args.char_string:
+        if native != ChannelType.CHAR:
+            raise common.UsageError(
+                f"-S writes a CHAR array; this PV is {fm.dbf_name(native)}[{channel.native_count}]"
+            )
+        try:
+            return fm.unescape(" ".join(args.values)) + b"\0", None
+        except ValueError as exc:
+            raise common.UsageError(f"-S: {exc}") from None
+    # -s: the server matches the text against all the choices (more than the 16, and
+    # longer than the 25 characters, that a DBR_CTRL_ENUM read can give).
+    string = ChannelType.STRING if args.as_string and native == ChannelType.ENUM else None
     if args.array:
-        return _array(list(args.values), args.as_string), string
+        elements = _array(list(args.values))
+        if args.enum_number:
+            return [_number(item) for item in elements], None
+        return elements, string
     text = " ".join(args.values)
-    if args.enum_number and not args.as_string:
-        number = parse_number(text)
-        if number is None:
-            raise common.UsageError(f"-n: {text!r} is not a number")
-        return number, None
+    if args.enum_number:
+        return _number(text), None
     return text, string
 
 
-def _put(args: argparse.Namespace, data: Any, data_type: Any, timeout: float) -> Any:
-    from protocol.errors import CAValueError
-    from protocol.sync.client import read_write_read
+def _shows_text(args: argparse.Namespace, channel: common.Channel) -> bool:
+    """Whether the old and new values print as text: a CHAR array written as text."""
+    from protocol.channel_types import ChannelType
 
-    def attempt(value: Any) -> Any:
-        return read_write_read(
-            args.pv, value, notify=args.callback, write_data_type=data_type,
-            timeout=timeout, repeater=False,
-        )  # fmt: skip
+    if channel.native_type != ChannelType.CHAR or channel.native_count <= 1:
+        return False
+    return bool(args.char_string or not (args.array or args.enum_number))
 
-    try:
-        return attempt(data)
-    except CAValueError as exc:
-        # The client refuses text for a CHAR scalar before sending anything;
-        # a number typed for it is then written as a number. An enum choice
-        # that does not exist stays an error.
-        number = parse_number(data) if isinstance(data, str) and data_type is None else None
-        if number is None or "has no choice" in str(exc):
-            raise
-        return attempt(number)
+
+def _put(args: argparse.Namespace, timeout: float) -> tuple[Any, ...]:
+    """Open the PV, read, write, read: ``(channel, old, response, new, old data, new data)``.
+
+    ``timeout`` bounds the whole of it, as it bounds ``read_write_read``.
+    """
+    from protocol.sync.channels import open_channel
+
+    deadline = time.monotonic() + timeout
+
+    def left() -> float:
+        return max(deadline - time.monotonic(), 1e-3)
+
+    with open_channel(args.pv, timeout=timeout, repeater=False) as opened:
+        channel = common.Channel(args.pv, opened)
+        data, data_type = _data(args, channel)
+        initial = channel.read(timeout=left())
+        old = channel.shown_values(initial, timeout=left())
+        response = channel.write(data, notify=args.callback, data_type=data_type, timeout=left())
+        final = channel.read(timeout=left())
+        new = channel.shown_values(final, timeout=left())
+        return channel, initial, response, final, old, new
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -121,8 +172,8 @@ def _main(argv: Sequence[str] | None) -> int:
     timeout = common.resolve_timeout(args.timeout, PROG)
     common.prepare()
     try:
-        data, data_type = _data(args)
-        initial, response, final = _put(args, data, data_type, timeout)
+        _check_options(args)
+        channel, initial, response, final, old, new = _put(args, timeout)
     except Exception as exc:
         common.report_failure(PROG, args.pv, exc)
         return 1
@@ -132,18 +183,26 @@ def _main(argv: Sequence[str] | None) -> int:
             PROG, args.pv, f"the put failed: {status.name} ({status.description})"
         )
         return 1
+    as_text = _shows_text(args, channel)
     if args.terse:
-        print(fm.format_values(final.data, final.data_type), flush=True)
+        print(_values_text(new, final.data_type, as_text), flush=True)
     else:
-        print(f"Old : {_value_text(args.pv, initial)}")
-        print(f"New : {_value_text(args.pv, final)}", flush=True)
+        print(f"Old : {_line(args.pv, old, initial.data_type, as_text)}")
+        print(f"New : {_line(args.pv, new, final.data_type, as_text)}", flush=True)
     return 0
 
 
-def _value_text(name: str, reply: Any) -> str:
-    items = fm.values_list(reply.data)
-    shown = fm.pad_name(name) if len(items) <= 1 else name
-    return f"{shown} {fm.format_values(reply.data, reply.data_type)}"
+def _values_text(data: Any, data_type: int, as_text: bool) -> str:
+    if as_text:
+        return fm.char_string(fm.values_list(data))
+    return fm.format_values(data, data_type)
+
+
+def _line(name: str, data: Any, data_type: int, as_text: bool) -> str:
+    # caput pads the name of a scalar only; text and arrays (empty ones too) follow it.
+    scalar = len(fm.values_list(data)) == 1 and not as_text
+    shown = fm.pad_name(name) if scalar else name
+    return f"{shown} {_values_text(data, data_type, as_text)}"
 
 
 if __name__ == "__main__":

@@ -166,6 +166,27 @@ async def test_copy_marked_rows_in_every_format_and_save(epics_base_ioc, ca_env,
         epics_base_ioc.dbpf("ao", 3.5)
 
 
+async def test_copied_put_line_restores_an_empty_array(epics_base_ioc, ca_env):
+    ca_env(epics_base_ioc)
+    empty = pv(epics_base_ioc, "wf:empty")  # NORD 0: no element in use
+    app = build_app([empty], cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, [empty])
+        await pilot.press("c", "down", "enter")
+        line = app.clipboard
+        await pilot.press("escape")
+    assert line == f"catui put -a {empty} 0\n"
+    try:
+        assert run_line(f"catui put -a {empty} 2 1 2").returncode == 0
+        assert epics_base_ioc.dbgf("wf:empty.NORD") == "2"
+        done = run_line(line)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[-1] == f"New : {empty} 0"
+        assert epics_base_ioc.dbgf("wf:empty.NORD") == "0"
+    finally:
+        run_line(f"catui put -a {empty} 0")
+
+
 async def test_compare_a_saved_csv_flags_drift(epics_base_ioc, ca_env, tmp_path):
     ca_env(epics_base_ioc)
     ao, text = pv(epics_base_ioc, "ao"), pv(epics_base_ioc, "str")

@@ -77,7 +77,11 @@ def test_typed_values_are_parsed_never_evaluated():
     assert parse_number(" -1.5e3 ") == -1500.0
     assert parse_number("1+1") is None
     assert parse_number("__import__('os')") is None
-    assert parse_number("0x10") is None
+    assert parse_number("0x10") == 16  # hexadecimal, as EPICS reads it: not evaluated
+    # What the IOC's own conversion would turn into another number (1, 12, 0, ...).
+    for text in ("1_000", "12abc", "", " ", "1e999", "1e-999", "\u0661\u0662", "1 2", "0x"):
+        assert parse_number(text) is None, text
+    assert isinstance(parse_number("7"), int)  # an integer is never made a float
 
 
 def test_argument_types():
@@ -136,6 +140,21 @@ def test_tools_import_neither_numpy_nor_textual():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_unescape_reads_what_caput_s_reads():
+    # As EPICS's epicsStrnRawFromEscaped (caput -S): C escapes, \\0, \\x with 1-2 digits.
+    assert fm.unescape(r"tab\there\n") == b"tab\there\n"
+    assert fm.unescape(r"\x41\x4a\x4Z") == b"AJ\x04Z"
+    assert fm.unescape(r"\x41B") == b"AB"  # two hex digits at most
+    assert fm.unescape(r"a\0b\q\\") == b"a\0bq\\"
+    assert fm.unescape("x\\") == b"x"  # a backslash at the end stands for nothing
+    assert fm.unescape(r"\xg") == b"g"
+    assert fm.unescape("caf\u00e9") == b"caf\xe9"
+    for raw in (b"C:\\temp", b"a\tb\r\n", bytes(range(1, 32)), b"\xff\\x41"):
+        assert fm.unescape(fm.escape(raw)) == raw
+    with pytest.raises(ValueError, match="latin-1"):
+        fm.unescape("\u20ac")
 
 
 def test_blank_enum_labels_become_their_index():

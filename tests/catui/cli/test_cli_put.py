@@ -89,3 +89,108 @@ def test_failures_are_one_line_on_stderr(cli, epics_base_ioc, clean_failure):
         assert proc.stdout == ""
     assert epics_base_ioc.dbgf("disabled") == "7"
     assert epics_base_ioc.dbgf("ro") == "2"
+
+
+# (arguments, the record written to, what the one stderr line says).  Each value
+# would change on its way to the IOC: caput (or the IOC's conversion of text) would
+# write 1 for "1.5", 255 for "-1", 12 for "12abc", 0 for 1e-50, an mbbo state without
+# a label for -n 5; the client library refuses them before anything is sent.
+REFUSED = [
+    (["long", "1.5"], "long", "1.5 is not a whole number"),
+    (["char", "1.5"], "char", "not a whole number"),
+    (["char", "-1"], "char", "out of range for CHAR"),
+    (["short", "70000"], "short", "out of range for INT"),
+    (["ao", "12abc"], "ao", "'12abc' is not a number"),
+    (["ao", "1_0"], "ao", "is not a number"),
+    (["ao", ""], "ao", "is not a number"),
+    (["float", "1e-50"], "float", "too small for FLOAT"),
+    (["i64", "9007199254740993"], "i64", "cannot be held exactly by DOUBLE"),
+    (["-n", "mbbo", "5"], "mbbo", "has no choice 5"),
+    (["-n", "mbbo", "1.5"], "mbbo", "must be an integer"),
+    (["-n", "mbbo", "1_0"], "mbbo", "-n: '1_0' is not a number"),
+    (["mbbo", "5"], "mbbo", "has no choice '5'"),
+    (["-a", "wf:long", "2", "1", "2.5"], "wf:long", "2.5 is not a whole number"),
+    (["-a", "wf:short", "2", "1", "x"], "wf:short", "'x' is not a number"),
+    (["-a", "wf:double", "9", *"123456789"], "wf:double", "holds at most 8 element(s)"),
+    (["-a", "ao", "0"], "ao", "nothing to write"),
+    (["wf:char", "x" * 64], "wf:char", "holds at most 64 element(s)"),
+    (["-S", "wf:char", "caf\u20ac"], "wf:char", "not a latin-1 character"),
+    (["-S", "ao", "1"], "ao", "-S writes a CHAR array; this PV is DBF_DOUBLE[1]"),
+    (["-S", "-a", "wf:char", "1", "2"], "wf:char", "cannot be combined"),
+]
+
+
+@pytest.mark.parametrize(("args", "record", "why"), REFUSED, ids=[" ".join(r[0]) for r in REFUSED])
+def test_values_that_would_change_are_refused_and_nothing_is_written(
+    cli, epics_base_ioc, clean_failure, args, record, why
+):
+    p = epics_base_ioc.prefix
+    words = [p + word if word == record else word for word in args]
+    fields = [record, f"{record}.NORD"] if record.startswith("wf:") else [record]
+    before = [epics_base_ioc.dbgf(field) for field in fields]
+    for flags in ([], ["-c"]):
+        proc = cli("put", *flags, *words)
+        clean_failure(proc, p + record)
+        assert why in proc.stderr, proc.stderr
+        assert proc.stdout == ""
+        assert [epics_base_ioc.dbgf(field) for field in fields] == before
+
+
+def test_an_enum_index_without_a_label_shows_its_number(cli, epics_base_ioc, restore, store_index):
+    p = epics_base_ioc.prefix
+    mbbo = f"{p}mbbo".ljust(30)
+    restore("mbbo")
+    restore("mbbo.ONST")
+    store_index("mbbo", 5)  # beyond its three labels
+    proc = cli("put", p + "mbbo", "Fault")
+    assert proc.stdout.splitlines() == [f"Old : {mbbo} 5", f"New : {mbbo} Fault"]
+    epics_base_ioc.dbpf("mbbo.ONST", "")  # a label left blank, below the others
+    assert cli("put", "-t", "-n", p + "mbbo", "1").stdout == "1\n"
+    proc = cli("put", p + "mbbo", "Off")
+    assert proc.stdout.splitlines() == [f"Old : {mbbo} 1", f"New : {mbbo} Off"]
+
+
+def test_char_arrays_are_written_and_shown_as_text(cli, epics_base_ioc):
+    p = epics_base_ioc.prefix
+    wf = p + "wf:char"
+    try:
+        proc = cli("put", wf, "hello", "world")
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines() == [f"Old : {wf} Hello CA", f"New : {wf} hello world"]
+        assert cli("get", "-t", wf).stdout.split()[:13] == ["64", *map(str, b"hello world\0")]
+        # -S as caput -S: escapes stand for their bytes, and are shown again as escapes.
+        proc = cli("put", "-S", wf, r"tab\there")
+        assert proc.stdout.splitlines()[-1] == f"New : {wf} tab\\there"
+        assert cli("get", "-t", wf).stdout.split()[:10] == ["64", *map(str, b"tab\there\0")]
+        assert cli("put", "-t", "-S", wf, r"\x41\x42 C").stdout == "AB C\n"
+        # -a writes numbers, and shows numbers.
+        proc = cli("put", "-a", wf, "3", "72", "105", "0")
+        assert proc.stdout.splitlines()[-1] == f"New : {wf} 3 72 105 0"
+        long_string = "a long string value, longer than forty characters, as text"
+        proc = cli("put", p + "lstr.VAL$", long_string)
+        assert proc.stdout.splitlines()[-1] == f"New : {p}lstr.VAL$ {long_string}"
+    finally:
+        cli("put", "-a", wf, "8", *map(str, b"Hello CA"))
+        cli(
+            "put",
+            p + "lstr.VAL$",
+            "a long string value that is longer than forty characters in total",
+        )
+    assert cli("get", "-t", "-S", wf).stdout == "Hello CA\n"
+
+
+def test_an_empty_array_is_written_as_zero_elements(cli, epics_base_ioc):
+    p = epics_base_ioc.prefix
+    wf = p + "wf:double"
+    try:
+        proc = cli("put", "-a", wf, "0")
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines() == [f"Old : {wf} 3 1.5 2.5 3.5", f"New : {wf} 0"]
+        assert epics_base_ioc.dbgf("wf:double.NORD") == "0"
+        proc = cli("put", "-c", "-a", wf, "2", "7", "8")
+        assert proc.stdout.splitlines() == [f"Old : {wf} 0", f"New : {wf} 2 7 8"]
+        assert cli("put", "-c", "-t", "-a", wf, "0").stdout == "0\n"
+        assert epics_base_ioc.dbgf("wf:double.NORD") == "0"
+    finally:
+        cli("put", "-a", wf, "3", "1.5", "2.5", "3.5")
+    assert epics_base_ioc.dbgf("wf:double.NORD") == "3"

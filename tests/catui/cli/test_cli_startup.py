@@ -23,12 +23,31 @@ NOT_NEEDED = (
 )  # fmt: skip
 
 
-def test_get_loads_only_what_it_needs(epics_base_ioc):
+# Neither is needed on the command line at all (catui.cli's promise).
+NEVER = ("numpy", "textual")
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["get", "{p}ao"],
+        # put opens a channel, reads, checks the value and writes it, reads again;
+        # the values are the ones the PVs hold, so that nothing changes.
+        ["put", "{p}ao", "3.5"],
+        ["put", "-n", "{p}mbbo", "1"],
+        ["put", "{p}str", "hello"],
+    ],
+    ids=["get", "put", "put-enum", "put-text"],
+)
+def test_tool_loads_only_what_it_needs(epics_base_ioc, words):
+    argv = [word.format(p=epics_base_ioc.prefix) for word in words]
+    tool = argv[0]
+    unwanted = NOT_NEEDED + NEVER
     code = (
         "import sys\n"
         "from catui.__main__ import main\n"
-        f"status = main(['get', {epics_base_ioc.prefix + 'ao'!r}])\n"
-        f"print('loaded:', *sorted(m for m in {NOT_NEEDED!r} if m in sys.modules))\n"
+        f"status = main({argv!r})\n"
+        f"print('loaded:', *sorted(m for m in {unwanted!r} if m in sys.modules))\n"
         "sys.exit(status)\n"
     )
     env = tool_env(epics_base_ioc, {"EPICS_CA_AUTO_ADDR_LIST": "NO"})
@@ -36,18 +55,20 @@ def test_get_loads_only_what_it_needs(epics_base_ioc):
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT
     )
     assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
-    assert lines[0].startswith(epics_base_ioc.prefix + "ao ")
+    *values, loaded = proc.stdout.splitlines()
+    name = next(word for word in argv if word.startswith(epics_base_ioc.prefix))
+    starts = [f"Old : {name} ", f"New : {name} "] if tool == "put" else [f"{name} "]
+    assert [line[: len(start)] for line, start in zip(values, starts, strict=True)] == starts
     # What the interpreter loads before our code runs (an editable install's
     # path finder, site .pth files) is not ours to save: compare with that.
     baseline = subprocess.run(
-        [sys.executable, "-c", f"import sys; print(*sorted(m for m in {NOT_NEEDED!r} "
+        [sys.executable, "-c", f"import sys; print(*sorted(m for m in {unwanted!r} "
          "if m in sys.modules))"],
         capture_output=True, text=True, env=env, cwd=ROOT, check=True,
     ).stdout.split()  # fmt: skip
-    ours = set(lines[1].split()[1:]) - set(baseline)
-    assert lines[1].startswith("loaded:")
-    assert not ours, f"catui get imported {sorted(ours)}"
+    ours = set(loaded.split()[1:]) - set(baseline)
+    assert loaded.startswith("loaded:")
+    assert not ours, f"catui {tool} imported {sorted(ours)}"
 
 
 def test_tool_waits_for_other_threads_before_exiting():
