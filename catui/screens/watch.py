@@ -567,7 +567,9 @@ class WatchScreen(Screen[None]):
         self.notify(f"Saved {len(self.watchlist)} PVs to {path}", timeout=3, markup=False)
 
     def action_journal(self) -> None:
-        self.app.push_screen(JournalScreen(self.catui.journal_path, tz=self.catui.tz))
+        self.app.push_screen(
+            JournalScreen(self.catui.journal_path, tz=self.catui.tz, clock=self.catui.clock)
+        )
 
     def action_diagnostics(self) -> None:
         self._warnings_seen = self.catui.log_capture.warnings
