@@ -28,13 +28,14 @@ async def test_the_difference_column_grows_with_its_content():
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.watch_screen
         screen.drain()
-        saved = SavedSnapshot([SnapshotRow("demo:setpoint", "1.000", 1.0, "mm", "", "")],
+        # Saved as it is now: a difference of +0, two cells; then +256.
+        saved = SavedSnapshot([SnapshotRow("demo:setpoint", "1.500", 1.5, "mm", "", "")],
                               {}, frozenset({"name", "value", "number", "units"}))  # fmt: skip
         compare = CompareScreen(Path("saved.csv"), lambda: screen.watchlist.states, saved=saved)
         await app.push_screen(compare)
         await pilot.pause()
-        assert compare.verdicts[0].difference == "+0.5"
-        feed.write("demo:setpoint", 257.0, 1.0)
+        assert compare.verdicts[0].difference == "+0"
+        feed.write("demo:setpoint", 257.5, 1.0)
         screen.drain()
         compare.refresh_rows()
         await pilot.pause()

@@ -10,7 +10,8 @@ from tests.catui.test_console_display import plant_app, ready
 
 
 async def test_the_write_outcome_leaves_the_status_bar(monkeypatch):
-    monkeypatch.setattr(StatusBar, "OUTCOME_SECONDS", {"ok": 0.3, "failed": 0.6})
+    # raising=False: also on a StatusBar without the attribute (the old one never faded).
+    monkeypatch.setattr(StatusBar, "OUTCOME_SECONDS", {"ok": 0.3, "failed": 0.6}, raising=False)
     app, _ = plant_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
@@ -24,7 +25,7 @@ async def test_the_write_outcome_leaves_the_status_bar(monkeypatch):
 
 
 async def test_an_outcome_set_again_stays_its_full_time(monkeypatch):
-    monkeypatch.setattr(StatusBar, "OUTCOME_SECONDS", {"ok": 0.5, "failed": 0.5})
+    monkeypatch.setattr(StatusBar, "OUTCOME_SECONDS", {"ok": 0.5, "failed": 0.5}, raising=False)
     app, _ = plant_app()
     async with app.run_test(size=(100, 30)) as pilot:
         bar = app.watch_screen.query_one(StatusBar)
