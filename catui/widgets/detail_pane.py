@@ -72,7 +72,10 @@ def _pair(control: ControlInfo, kind: str) -> str:
 
 
 def _hidden_digits(state: PVState) -> str | None:
-    """Every digit of a scalar float whose precision hides some; None otherwise."""
+    """Every digit of a scalar float whose precision rounds it; None otherwise.
+
+    ``1`` for 0.75 with PREC 0 gets ``0.75``; ``3`` for 3.0 gets nothing.
+    """
     value = state.value
     if (
         state.display != DEFAULT
@@ -82,10 +85,15 @@ def _hidden_digits(state: PVState) -> str | None:
         or (state.count or 1) > 1
     ):
         return None
-    exact = format_exact(value[0].item(), state.type_name)
-    shown = format_value(state, width=1 << 30)
-    units = state.control.units if state.control else ""
-    return None if shown.removesuffix(f" {units}" if units else "") == exact else exact
+    number = value[0].item()
+    precision = state.control.precision if state.control else None
+    try:
+        shown = float(format_number(number, precision))
+    except ValueError:  # nan, inf
+        return None
+    if state.type_name == "FLOAT" and np.float32(shown) == np.float32(number):
+        return None  # 0.1 is the float32 0.1, however Python writes its double
+    return None if shown == number else format_exact(number, state.type_name)
 
 
 def _full_stamp(timestamp: float | None, tz: datetime.tzinfo | None) -> str:
@@ -262,6 +270,7 @@ class DetailPane(ScrollView, can_focus=False):
         self._lines: list[Line] = [(("No PV selected", ""),)]
         self._trend: tuple[str, list[float]] = ("", [])
         self._strips: dict[int, tuple[Line, int, Strip]] = {}
+        self._all_cache: tuple[Any, Any, int, int, list[Line]] | None = None
         self._style = ComponentStyles(self, "detail-pane--")
 
     # -- what the screen calls ----------------------------------------------
@@ -318,18 +327,33 @@ class DetailPane(ScrollView, can_focus=False):
                 self.refresh(Region(0, y, self.size.width, 1))
 
     def _all(self) -> list[Line]:
-        """Facts, then the trend filling the pane's remaining height (two rows at least)."""
+        """Facts, then the trend filling the pane's remaining height (two rows at least).
+
+        Made once per change and size (each line drawn asks for it).
+        """
+        width = max(self.scrollable_content_region.width, 10)
+        height = self.size.height
+        cached = self._all_cache
+        if (
+            cached is not None
+            and cached[0] is self._lines
+            and cached[1] is self._trend
+            and cached[2:4] == (width, height)
+        ):
+            return cached[4]
         label, values = self._trend
         if not label:
-            return self._lines
-        width = max(self.scrollable_content_region.width, 10)
-        rows = min(_TREND_ROWS, max(2, self.size.height - len(self._lines) - 1))
-        bars = trend_rows(values, width, rows)
-        return [
-            *self._lines,
-            ((label, "trend-label"),),
-            *(((bar, "trend"),) for bar in bars),
-        ]
+            lines = self._lines
+        else:
+            rows = min(_TREND_ROWS, max(2, self.size.height - len(self._lines) - 1))
+            bars = trend_rows(values, width, rows)
+            lines = [
+                *self._lines,
+                ((label, "trend-label"),),
+                *(((bar, "trend"),) for bar in bars),
+            ]
+        self._all_cache = (self._lines, self._trend, width, height, lines)
+        return lines
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime
 
+import numpy as np
+
 from catui.app_main import build_app
 from catui.dev.fake_feed import FakeFeed, FakePV
 from catui.dev.snapshots import STAMP, make_app
@@ -42,6 +44,8 @@ def plant() -> list[FakePV]:
                control=ControlInfo(precision=2)),
         FakePV("d:yesterday", T.DOUBLE, [1.0], timestamp=STAMP - 86400.0,
                control=ControlInfo(precision=1)),
+        FakePV("d:float", T.FLOAT, [np.float32(0.1)], timestamp=STAMP,
+               control=ControlInfo(precision=2)),
     ]  # fmt: skip
 
 
@@ -98,6 +102,11 @@ async def test_values_text_enums_and_limits_at_80_columns():
         text = pane(app)
         assert "Exactly  0.75" in text  # what PREC 0 rounds to 1
         assert "Display  -1e+300 … 1e+300 mm" in text and "Control  -5 … 5 mm" in text
+        # 0.00 for 0.0, 1.0, and 0.10 for the float32 0.1 hide no digit.
+        for name in ("d:never", "d:yesterday", "d:float"):
+            select(pilot, name)
+            await pilot.pause()
+            assert "Exactly" not in pane(app), name
         select(pilot, "d:small")
         await pilot.pause()
         assert "Min/max  1e-07 / 0.2" in pane(app)
