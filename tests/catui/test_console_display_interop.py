@@ -87,3 +87,19 @@ async def test_real_records_as_the_table_and_pane_show_them(ioc_factory, ca_env,
         app.watch_screen.check_stale()
         assert cell("never", "conn") == "connected"
         assert "never processed: no time to count from" in pane.text()
+
+
+async def test_a_row_put_back_with_ctrl_z_connects_again(epics_base_ioc, ca_env):
+    ca_env(epics_base_ioc)
+    ao, text = (f"{epics_base_ioc.prefix}{n}" for n in ("ao", "str"))
+    app = build_app([ao, text], cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        states = app.watch_screen.watchlist.states
+        await wait_until(pilot, lambda: all(s.value is not None for s in states.values()))
+        select(pilot, ao)
+        await pilot.press("d")
+        assert ao not in states
+        await pilot.press("ctrl+z")
+        await wait_until(pilot, lambda: ao in states and states[ao].value is not None,
+                         timeout=5.0, what="the PV put back to connect")  # fmt: skip
+        assert app.watch_screen.watchlist.names == [ao, text]
