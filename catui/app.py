@@ -6,7 +6,7 @@ import datetime
 import os
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,9 @@ class CatuiApp(App[None]):
         Redraws a second at most.
     tz : tzinfo, optional
         Time zone of timestamps; local time by default.
+    clock : callable
+        The wall clock (``time.time``): which timestamps are today's, how old they are.
+        Tests and screenshots fix it.
     cursor_blink : bool
         False for tests and screenshots.
     journal_path : Path, optional
@@ -103,6 +106,7 @@ class CatuiApp(App[None]):
         write_timeout: float = 10.0,
         refresh_hz: float = 10.0,
         tz: datetime.tzinfo | None = None,
+        clock: Callable[[], float] = time.time,
         cursor_blink: bool = True,
         journal_path: Path | None = None,
         low_bandwidth: bool = False,
@@ -149,6 +153,7 @@ class CatuiApp(App[None]):
         self.write_timeout = write_timeout
         self.refresh_hz = refresh_hz
         self.tz = tz
+        self.clock = clock
         self.cursor_blink = cursor_blink
         self.journal_path = (
             journal_path if journal_path is not None else journal.default_journal_path()

@@ -44,8 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="catui",
         description="catui — EPICS Channel Access console: watch, inspect and write PVs.",
-        epilog="Keys: a add (or paste), d remove, enter/w write, u undo, / filter, s sort, "
-        "p pause, space mark, t stale threshold, c copy out, v compare, j journal, "
+        epilog="Keys: a add (or paste), d remove (ctrl+z puts back), enter/w write, u undo, "
+        "/ filter, s sort, p pause, space mark, t stale threshold, f format (precision, "
+        "every digit, hex, exponential, text), c copy out, v compare, j journal, "
         "D diagnostics, ctrl+s save, ? help, q quit.  "
         "Session: whenever the console exits (q, or the terminal lost: SSH link dropped, "
         "SIGHUP, SIGTERM) it saves the watchlist, filter and sort to the state file; "

@@ -7,6 +7,7 @@ mailbox of :mod:`catui.messages`; the UI folds them into a :class:`PVState` with
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import fnmatch
 import math
@@ -17,6 +18,21 @@ from typing import Any
 
 import numpy as np
 
+from catui.formats import (
+    DEC,
+    DEFAULT,
+    EPICS_EPOCH,
+    EXP,
+    FORMAT_TAGS,
+    FULL,
+    HEX,
+    TEXT,
+    format_exact,
+    format_exp,
+    format_hex,
+    format_item,
+    format_number,
+)
 from protocol.alarms import AlarmSeverity, AlarmStatus
 from protocol.channel_types import ChannelType, native_type
 from protocol.values import STRING_ENCODING
@@ -28,6 +44,7 @@ __all__ = [
     "PVState",
     "Watchlist",
     "array_stats",
+    "format_cycle",
     "format_number",
     "format_timestamp",
     "format_value",
@@ -174,10 +191,17 @@ class PVState:
     )
     #: Seconds the timestamp may stand still before the row is marked stale (None: never).
     stale_after: float | None = None
-    #: Seconds the timestamp has stood still, once past ``stale_after`` (see check_stale).
+    #: How old the timestamp is, once past ``stale_after`` (see check_stale).
     stale_for: float | None = None
+    #: How the table and the pane show the value: one of :data:`catui.formats.FORMATS`
+    #: (key ``f``); copies, snapshots and writes always use the default.
+    display: str = DEFAULT
     _stamp_seen: float | None = field(default=None, repr=False)
+    _stamp_first_seen: float = field(default=0.0, repr=False)
     _stamp_moved_at: float | None = field(default=None, repr=False)
+    # A CHAR array's text (None: not text) and the value it was decoded from.
+    _text_of: Any = field(default=None, repr=False)
+    _text: str | None = field(default=None, repr=False)
     # What the properties value, severity, status and timestamp return; _raw is an
     # update taken by stash() and not decoded yet (decoded when one of them is read).
     _value: Any = field(default=None, repr=False)  # list[str] or numpy array, see decode_data
@@ -265,34 +289,74 @@ class PVState:
             self._decode(raw, history=False)
 
     def note_alarm(self, status: int, severity: int, timestamp: float | None) -> None:
-        """An alarm change seen by the monitor (even in an update coalesced away)."""
+        """An alarm change seen by the monitor (even in an update coalesced away).
+
+        Kept in the order of the IOC's timestamps: one older than the newest kept
+        (an IOC whose clock went back, a late update) goes in its place.
+        """
         changes = self.alarm_changes
-        if changes and changes[-1][1:] == (status, severity):
+        if not changes:
+            if severity:  # no alarm when first seen: nothing has changed yet
+                changes.append((timestamp, status, severity))
             return
-        if not changes and not severity:
-            return  # no alarm when first seen: nothing has changed yet
-        changes.append((timestamp, status, severity))
+        newest = changes[-1][0]
+        if timestamp is None or newest is None or timestamp >= newest:
+            if changes[-1][1:] != (status, severity):
+                changes.append((timestamp, status, severity))
+            return
+        kept = list(changes)
+        at = bisect.bisect_right([stamp or 0.0 for stamp, _, _ in kept], timestamp)
+        if at and kept[at - 1][1:] == (status, severity):
+            return  # the same alarm as the one before it in time: not a change
+        kept.insert(at, (timestamp, status, severity))
+        changes.clear()
+        changes.extend(kept)  # the deque's maxlen drops the oldest
 
-    def check_stale(self, now: float) -> bool:
-        """Update :attr:`stale_for` at monotonic time ``now``; whether it changed.
+    @property
+    def never_processed(self) -> bool:
+        """Whether the timestamp is the EPICS epoch: the record was never processed."""
+        return self.timestamp == EPICS_EPOCH
 
-        A timestamp that moves resets the clock; one that stands still longer than
-        :attr:`stale_after` on a connected PV makes the row stale.  Only connected PVs
-        with a value can be stale: disconnected and never-seen PVs say so themselves.
+    def check_stale(self, now: float, wall: float) -> bool:
+        """Update :attr:`stale_for`; whether it changed (enough to redraw).
+
+        Parameters
+        ----------
+        now : float
+            ``time.monotonic()``.
+        wall : float
+            ``time.time()``: the timestamp's age is ``wall - timestamp``.
+
+        The age is counted from the PV's own timestamp, so that a PV frozen since
+        yesterday is stale as soon as it is watched.  The IOC's clock may differ from
+        ours: once the timestamp has been seen to move, the age is at most the time
+        since it moved (a clock behind ours does not make a live PV stale), and a
+        timestamp in the future counts from when it was first seen.  Only connected
+        PVs with a value can be stale: disconnected and never-seen PVs say so
+        themselves, and a record never processed (EPICS epoch) says that instead.
         """
         before = self.stale_for
         stamp = self.timestamp if self.connection == CONNECTED else None
-        if stamp is None or self.stale_after is None:
+        if stamp is None or self.stale_after is None or stamp == EPICS_EPOCH:
             self._stamp_seen = self._stamp_moved_at = None
             self.stale_for = None
             return before is not None
-        if stamp != self._stamp_seen or self._stamp_moved_at is None:
-            self._stamp_seen, self._stamp_moved_at = stamp, now
-        still = now - self._stamp_moved_at
-        self.stale_for = still if still > self.stale_after else None
+        if stamp != self._stamp_seen:
+            if self._stamp_seen is None:
+                self._stamp_first_seen = now
+            else:
+                self._stamp_moved_at = now  # seen moving: the IOC was alive then
+            self._stamp_seen = stamp
+        age = wall - stamp
+        if self._stamp_moved_at is not None:
+            still = now - self._stamp_moved_at
+            age = still if age < 0 else min(age, still)
+        elif age < 0:
+            age = now - self._stamp_first_seen
+        self.stale_for = age if age > self.stale_after else None
         # Redraw when it turns stale, recovers, or its age shows another second.
         return (before is None) != (self.stale_for is None) or (
-            before is not None and self.stale_for is not None and int(before) != int(still)
+            before is not None and self.stale_for is not None and int(before) != int(age)
         )
 
     def _decode(self, response: Any, history: bool = True) -> None:
@@ -342,9 +406,20 @@ class PVState:
     @property
     def is_text(self) -> bool:
         """A CHAR array holding text (a long string) is shown and written as text."""
+        return self.char_text() is not None
+
+    def char_text(self) -> str | None:
+        """A CHAR array's text (UTF-8, up to its first NUL); None if it is not text.
+
+        Decoded once per value: the table asks on every redraw.
+        """
         if self.type_name != "CHAR" or (self.count or 1) <= 1:
-            return False
-        return isinstance(self.value, np.ndarray) and _looks_like_text(self.value)
+            return None
+        value = self.value
+        if value is not self._text_of:
+            self._text_of = value
+            self._text = _as_text(value) if isinstance(value, np.ndarray) else None
+        return self._text
 
     @property
     def writable(self) -> bool:
@@ -359,55 +434,133 @@ class PVState:
         return first.item() if isinstance(first, np.generic) else first
 
     def text(self) -> str:
-        """The value of a CHAR array as text, up to its first NUL."""
-        raw = bytes(np.asarray(self.value, dtype=np.uint8)).split(b"\0", 1)[0]
-        return raw.decode("utf-8", "replace")
+        """The value of a CHAR array as text, up to its first NUL (bad UTF-8 replaced)."""
+        text = self.char_text()
+        if text is not None:
+            return text
+        return _char_bytes(self.value).decode("utf-8", "replace")
 
 
-def _looks_like_text(values: np.ndarray) -> bool:
-    raw = bytes(np.asarray(values, dtype=np.uint8)).split(b"\0", 1)[0]
-    return bool(raw) and all(32 <= b < 127 or b in (9, 10, 13) or b >= 160 for b in raw)
+def _char_bytes(values: Any) -> bytes:
+    return bytes(np.asarray(values, dtype=np.uint8)).split(b"\0", 1)[0]
 
 
-def format_number(value: Any, precision: int | None) -> str:
-    """A number with the PV's precision (``PREC``); integers as integers."""
-    if isinstance(value, (bool, np.bool_)):
-        return str(int(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    number = float(value)
-    if math.isnan(number) or math.isinf(number):
-        return str(number)
-    if precision is not None and 0 <= precision <= 17:
-        return f"{number:.{precision}f}"
-    return f"{number:.6g}"
+def _as_text(values: np.ndarray) -> str | None:
+    """The text in a CHAR array, or None if it holds something else (binary data).
+
+    Text is valid UTF-8 up to the first NUL, not empty, and mostly printable: a
+    control character or two (an escape sequence) is shown, not taken for binary.
+    """
+    try:
+        text = _char_bytes(values).decode("utf-8")
+    except (UnicodeDecodeError, ValueError, OverflowError):
+        return None
+    if not text:
+        return None
+    if not text.isprintable():
+        control = sum(not c.isprintable() and c not in "\t\n\r" for c in text)
+        if 4 * control > len(text):
+            return None
+    return text
 
 
-def format_value(state: PVState, max_items: int = 4, width: int = 32) -> str:
-    """The value cell: precision and units, enums as text, arrays ``[N] v1 v2 …``."""
+def format_cycle(state: PVState) -> tuple[str, ...]:
+    """The formats ``f`` steps through for ``state``, the default first.
+
+    Only those that show something else: every digit and exponential for floats,
+    hex and exponential for integers, numbers and hex for a CHAR array's text (text
+    for one that is not), the index of an enum read as numbers; a string has one.
+    """
+    value = state.value
+    type_name = state.type_name
+    if value is None or isinstance(value, list):
+        return (DEFAULT,)
+    if type_name == "CHAR" and (state.count or 1) > 1:
+        return (DEFAULT, DEC, HEX) if state.is_text else (DEFAULT, HEX, TEXT)
+    if type_name == "ENUM":
+        return (DEFAULT, DEC) if state.control and state.control.enum_strings else (DEFAULT,)
+    if value.dtype.kind in "biu":
+        return (DEFAULT, HEX, EXP)
+    if value.dtype.kind == "f":
+        return (DEFAULT, FULL, EXP)
+    return (DEFAULT,)
+
+
+def _unlabelled(strings: Sequence[str]) -> str:
+    """An enum read as an empty string: the index of its one empty label, if it has one.
+
+    The IOC sends the label of an enum subscribed as text; for a state without one
+    that is "" (caget would show the number).  When only one state has no label, that
+    is its index; otherwise say so rather than show nothing.
+    """
+    empty = [index for index, label in enumerate(strings) if not label]
+    return str(empty[0]) if len(empty) == 1 else "(no label)"
+
+
+#: The control info of a PV whose metadata has not been read (yet).
+_NO_CONTROL = ControlInfo()
+
+
+def format_value(
+    state: PVState, max_items: int = 4, width: int = 32, display: str = DEFAULT
+) -> str:
+    """The value cell: precision and units, enums as text, arrays ``[N] v1 v2 …``.
+
+    ``display`` is one of :data:`catui.formats.FORMATS` (the row's, for the table and
+    the pane); anything but the default is tagged (``hex: 0x1F``).
+    """
     value = state.value
     if value is None:
         return ""
-    control = state.control or ControlInfo()
+    control = state.control or _NO_CONTROL
+    type_name = state.type_name
     if isinstance(value, list):  # strings, or an enum as its string
-        if state.is_array or len(value) > 1:
+        if len(value) > 1 or (state.count or 1) > 1:
             items = [repr(v) if v == "" else v for v in value[:max_items]]
             return _clip(_array_text(len(value), items, len(value) > max_items), width)
-        return _clip(value[0] if value else "", width)
-    if state.is_text:
-        return _clip(state.text(), width)
-    if len(value) == 0:
-        return "[0]" if state.is_array else ""
+        text = value[0] if value else ""
+        if not text and type_name == "ENUM" and control.enum_strings:
+            text = _unlabelled(control.enum_strings)
+        return _clip(text, width)
+    tag = "" if display == DEFAULT else FORMAT_TAGS.get(display, "")
+    count = len(value)
+    array = (state.count or 1) > 1 or count > 1
+    if type_name == "CHAR" and (state.count or 1) > 1:
+        if display == DEFAULT:
+            text = state.char_text()
+            if text is not None:
+                return _clip(text, width)
+        elif display == TEXT:
+            return _clip(tag + state.text(), width)
+    if count == 0:
+        return "[0]" if array else ""
     units = f" {control.units}" if control.units else ""
-    if state.is_array or len(value) > 1:
-        items = [format_number(v.item(), control.precision) for v in value[:max_items]]
-        return _clip(_array_text(len(value), items, len(value) > max_items) + units, width)
-    scalar = state.scalar()
-    if state.type_name == "ENUM" and control.enum_strings:
+    precision = control.precision
+    if array:
+        items = [_element(v, display, precision, type_name) for v in value[:max_items].tolist()]
+        text = _array_text(count, items, count > max_items)
+        return _clip(tag + text + units, width)
+    scalar = value[0].item()
+    if type_name == "ENUM" and display == DEFAULT and control.enum_strings:
         index = int(scalar)
-        if 0 <= index < len(control.enum_strings):
-            return control.enum_strings[index]
-    return _clip(format_number(scalar, control.precision) + units, width)
+        strings = control.enum_strings
+        if 0 <= index < len(strings) and strings[index]:
+            return _clip(strings[index], width)
+        return _clip(str(index), width)  # no label: the number, as caget shows it
+    return _clip(tag + _element(scalar, display, precision, type_name, scalar=True) + units, width)
+
+
+def _element(
+    value: Any, display: str, precision: int | None, type_name: str, scalar: bool = False
+) -> str:
+    """One number in ``display``; a scalar keeps PREC, an array element never hides one."""
+    if display == FULL:
+        return format_exact(value, type_name)
+    if display == HEX and isinstance(value, int):
+        return format_hex(value, type_name)
+    if display == EXP:
+        return format_exp(value, precision)
+    return format_number(value, precision) if scalar else format_item(value, precision)
 
 
 def format_data(state: PVState, data: Any, width: int = 60) -> str:
@@ -492,6 +645,21 @@ class Watchlist:
 
     def remove(self, name: str) -> bool:
         return self.states.pop(name, None) is not None
+
+    def insert(self, name: str, position: int) -> PVState | None:
+        """Add a PV (searching) at ``position`` in list order; None if it is already there."""
+        if name in self.states:
+            return None
+        state = PVState(name)
+        items = list(self.states.items())
+        items.insert(max(0, min(position, len(items))), (name, state))
+        self.states.clear()  # in place: the screens hold this dict
+        self.states.update(items)
+        return state
+
+    def position(self, name: str) -> int:
+        """Where ``name`` is in list order; ValueError if it is not there."""
+        return list(self.states).index(name)
 
     def next_sort(self) -> str:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]

@@ -78,13 +78,19 @@ def fixed_pvs() -> list[FakePV]:
     ]  # fmt: skip
 
 
+def fixed_clock() -> float:
+    """A minute after :data:`STAMP`: the plant's timestamps are today's, a minute old."""
+    return STAMP + 60.0
+
+
 def make_app() -> tuple[CatuiApp, FakeFeed]:
     """The console on the fixed plant (UTC, no cursor blink)."""
     feed = FakeFeed(fixed_pvs())
     # The drain timer never fires (every 1000 s): settling drains by hand, step by step.
     app = build_app(
-        list(feed.pvs), feed, tz=datetime.timezone.utc, cursor_blink=False, refresh_hz=0.001
-    )
+        list(feed.pvs), feed, tz=datetime.timezone.utc, clock=fixed_clock, cursor_blink=False,
+        refresh_hz=0.001,
+    )  # fmt: skip
     return app, feed
 
 
@@ -117,6 +123,8 @@ SNAPSHOTS: dict[str, tuple[str, ...]] = {
     "write_confirm": ("down", "down", "w", "6", "0", "enter"),
     "help": ("question_mark",),
     "diagnostics": ("D",),
+    # f: the temperature with every digit, the counter in hex (and its pane).
+    "formats": ("f", *("down",) * 9, "f"),
 }
 
 

@@ -350,7 +350,9 @@ class CompareScreen(Screen[None]):
                 styled = self._styled(cells)
                 for (key, _), old, new, text in zip(_COLUMNS, before, cells, styled, strict=True):
                     if old != new or key == "mark":
-                        table.update_cell(verdict.name, key, text)
+                        # update_width: a column grows with its content (a Δ of +256
+                        # where +0.5 was is not cut to "+25").
+                        table.update_cell(verdict.name, key, text, update_width=True)
                 self._shown[verdict.name] = cells
         counts = {mark: 0 for mark in ("DRIFT", "MISSING", "OFFLINE")}
         for verdict in self.verdicts:

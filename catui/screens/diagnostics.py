@@ -90,10 +90,25 @@ def _title(text: str, note: str = "") -> Text:
 
 
 def _table(*headers: str) -> Table:
+    """Columns as wide as their content; at 80 columns the first (a PV name) folds.
+
+    Never an address, a state or a header cut: those say what the screen is for.
+    """
     table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, header_style="bold")
-    for header in headers:
-        table.add_column(header, no_wrap=True)
+    for index, header in enumerate(headers):
+        if index == 0 and header == "PV":
+            table.add_column(header, overflow="fold")
+        else:
+            table.add_column(header, no_wrap=True, min_width=len(header))
     return table
+
+
+def _priorities(pvs: Sequence[PVDiagnostics]) -> tuple[bool, str]:
+    """Whether the PVs' priorities differ (a column), or the one they share (a note)."""
+    found = {pv.priority for pv in pvs}
+    if len(found) > 1:
+        return True, ""
+    return False, f"priority {found.pop()}" if found else ""
 
 
 def _more(shown: int, total: int) -> list[Text]:
@@ -135,7 +150,7 @@ def circuits_section(
     """One row per open circuit: server, priority, channels, since, last heard."""
     if not circuits:
         return Group(_title("Circuits", "none open"))
-    table = _table("Server", "Priority", "Channels", "Connected since", "Last heard")
+    table = _table("Server", "Priority", "Channels", "Since", "Last heard")
     for c in circuits:
         table.add_row(
             Text(_address(c.address)),
@@ -169,11 +184,13 @@ def searching_section(
     searching = [pv for pv in pvs if pv.state == SEARCHING]
     if not searching:
         return Group(_title("Searching", "no PV"))
-    table = _table("PV", "Priority", "Searches", "Retries", "Searching since", "Last search",
-                   "Next in", "Lost")  # fmt: skip
-    for pv in searching[:MAX_ROWS]:
+    shown = searching[:MAX_ROWS]
+    by_priority, shared = _priorities(shown)
+    headers = ["PV", "Priority", "Searches", "Retries", "Since", "Last", "Next in", "Lost"]
+    table = _table(*(h for h in headers if by_priority or h != "Priority"))
+    for pv in shown:
         wait = "—" if pv.next_search is None else f"{max(pv.next_search - taken_at, 0.0):.1f} s"
-        table.add_row(
+        cells: list[Text | str] = [
             Text(pv.name),
             str(pv.priority),
             str(pv.searches),
@@ -182,20 +199,23 @@ def searching_section(
             _time(pv.last_search, tz),
             wait,
             str(pv.losses),
-        )
-    return Group(
-        _title("Searching", _count(len(searching), "PV")), table, *_more(MAX_ROWS, len(searching))
-    )
+        ]
+        table.add_row(*(c for i, c in enumerate(cells) if by_priority or i != 1))
+    note = ", ".join(filter(None, (_count(len(searching), "PV"), shared)))
+    return Group(_title("Searching", note), table, *_more(MAX_ROWS, len(searching)))
 
 
 def pvs_section(pvs: Sequence[PVDiagnostics], tz: datetime.tzinfo | None = None) -> RenderableType:
     """Every PV: which server answered it, its priority and state."""
     if not pvs:
         return Group(_title("PVs", "none"))
-    table = _table("PV", "Server", "Priority", "State", "Since", "Searches", "Lost")
-    for pv in pvs[:MAX_ROWS]:
+    shown = pvs[:MAX_ROWS]
+    by_priority, shared = _priorities(shown)
+    headers = ["PV", "Server", "Priority", "State", "Since", "Searches", "Lost"]
+    table = _table(*(h for h in headers if by_priority or h != "Priority"))
+    for pv in shown:
         since = pv.connected_since if pv.state == CONNECTED else pv.search_started
-        table.add_row(
+        cells: list[Text | str] = [
             Text(pv.name),
             Text(_address(pv.server)),
             str(pv.priority),
@@ -203,9 +223,10 @@ def pvs_section(pvs: Sequence[PVDiagnostics], tz: datetime.tzinfo | None = None)
             _time(since, tz),
             str(pv.searches),
             str(pv.losses),
-        )
+        ]
+        table.add_row(*(c for i, c in enumerate(cells) if by_priority or i != 2))
     connected = sum(pv.state == CONNECTED for pv in pvs)
-    note = f"{connected} of {len(pvs)} connected"
+    note = ", ".join(filter(None, (f"{connected} of {len(pvs)} connected", shared)))
     return Group(_title("PVs", note), table, *_more(MAX_ROWS, len(pvs)))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,10 +26,11 @@ from catui.dialogs.copy_out import CopyDialog
 from catui.dialogs.filter import FilterDialog
 from catui.dialogs.prompt import TextPrompt
 from catui.dialogs.write import WriteDialog, WriteRequest, WriteTarget, confirm_write
+from catui.formats import FORMAT_NAMES
 from catui.lag import LagMeter
 from catui.live_snapshot import put_rows, snapshot_rows
 from catui.messages import Drained, WriteFinished
-from catui.model import CONNECTED, PVState, Watchlist, format_data, printable
+from catui.model import CONNECTED, PVState, Watchlist, format_cycle, format_data, printable
 from catui.screens.compare import CompareScreen
 from catui.screens.diagnostics import DiagnosticsScreen
 from catui.screens.help import HelpScreen
@@ -60,7 +62,10 @@ class WatchScreen(Screen[None]):
 
     BINDINGS = [
         Binding("a", "add", "Add", tooltip="Add PVs to the watchlist", id="watch-add"),
-        Binding("d", "remove", "Remove", tooltip="Remove the selected PV", id="watch-remove"),
+        Binding("d", "remove", "Remove", tooltip="Remove the selected (or marked) PVs; "
+                "ctrl+z puts them back", id="watch-remove"),
+        Binding("ctrl+z", "restore", "Put back", tooltip="Put back the PVs removed last "
+                "(d), where they were", id="watch-restore", show=False),
         Binding("w,enter", "write", "Write", tooltip="Write the selected PV", id="watch-write"),
         Binding("slash", "filter", "Filter", tooltip="Show only matching PVs", id="watch-filter",
                 key_display="/"),
@@ -75,6 +80,9 @@ class WatchScreen(Screen[None]):
                 "still (selected or marked rows)", id="watch-stale", show=False),
         Binding("i", "details", "Details", tooltip="Show or hide the detail pane",
                 id="watch-details", show=False),
+        Binding("f", "format", "Format", tooltip="Show the selected (or marked) values "
+                "another way: precision, every digit, hex, exponential; text or numbers",
+                id="watch-format", show=False),
         Binding("ctrl+s", "save", "Save", tooltip="Save the watchlist to a file",
                 id="watch-save"),
         Binding("question_mark", "help", "Help", tooltip="Show the keys", id="watch-help",
@@ -110,6 +118,8 @@ class WatchScreen(Screen[None]):
         self._connected: int | None = None  # connected PVs, as last counted
         #: PVs whose last update is stashed, not decoded (see apply).
         self._stashed: dict[str, PVState] = {}
+        #: Removals that ctrl+z puts back, newest last: (position, name, stale, format).
+        self.removed: deque[list[tuple[int, str, float | None, str]]] = deque(maxlen=20)
 
     @property
     def catui(self) -> CatuiApp:
@@ -119,8 +129,8 @@ class WatchScreen(Screen[None]):
         yield Header(icon="◉")
         yield StatusBar(id="status")
         with Vertical(id="body"):
-            yield WatchTable(tz=self.catui.tz, id="watch-table")
-            yield DetailPane(tz=self.catui.tz, id="detail")
+            yield WatchTable(tz=self.catui.tz, clock=self.catui.clock, id="watch-table")
+            yield DetailPane(tz=self.catui.tz, clock=self.catui.clock, id="detail")
         yield Footer(compact=True)
 
     def stale_threshold(self, name: str) -> float | None:
@@ -224,12 +234,13 @@ class WatchScreen(Screen[None]):
         """Mark (or clear) stale rows: a timestamp standing still past its threshold."""
         if self.paused:
             return  # paused, nothing moves on screen: that is not the IOC's doing
-        now = time.monotonic()
+        self.query_one(WatchTable).check_day()
+        now, wall = time.monotonic(), self.catui.clock()
         changed = [
             state
             for state in self.watchlist.states.values()
             if state.stale_after is not None or state.stale_for is not None
-            if state.check_stale(now)
+            if state.check_stale(now, wall)
         ]
         if changed:
             self.query_one(WatchTable).refresh_states(changed)
@@ -295,14 +306,97 @@ class WatchScreen(Screen[None]):
         self.app.push_screen(AddPVsDialog(self.watchlist.names), added)
 
     def action_remove(self) -> None:
-        name = self.query_one(WatchTable).selected_name
-        if name is None:
+        """Remove the marked rows (after a confirmation) or the cursor's; ctrl+z undoes."""
+        table = self.query_one(WatchTable)
+        names = table.marked_names
+        if len(names) < 2:
+            names = names or ([table.selected_name] if table.selected_name else [])
+            self.remove_names(names)
             return
-        self.watchlist.remove(name)
-        self.catui.feed.remove([name])
-        self.catui.mailbox.forget(name)  # added again, its alarm is news again
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.remove_names(names)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Remove the {len(names)} marked PVs?",
+                body=", ".join(names[:8]) + (" …" if len(names) > 8 else ""),
+                yes="Remove",
+            ),
+            confirmed,
+        )
+
+    def remove_names(self, names: list[str]) -> None:
+        """Stop watching ``names``; remembered (place, stale threshold, format) for undo."""
+        states = self.watchlist.states
+        order = {name: index for index, name in enumerate(states)}
+        batch = [(order[n], n, states[n].stale_after, states[n].display) for n in names
+                 if n in states]  # fmt: skip
+        if not batch:
+            return
+        gone = [name for _, name, _, _ in batch]
+        for name in gone:
+            self.watchlist.remove(name)
+            self.catui.mailbox.forget(name)  # added again, its alarm is news again
+        self.catui.feed.remove(gone)
+        self.removed.append(sorted(batch))
         self.show_rows()
-        self.notify(f"Removed {name}", timeout=2, markup=False)  # a name may hold "[/…]"
+        what = gone[0] if len(gone) == 1 else f"{len(gone)} PVs"
+        key = self.key_display("watch-restore")
+        # markup=False: a name may hold "[/…]"
+        self.notify(f"Removed {what} · {key}: put back", timeout=4, markup=False)
+
+    def action_restore(self) -> None:
+        """Put back the PVs removed last, where they were, as they were set up."""
+        if not self.removed:
+            self.notify("Nothing removed to put back", severity="warning", timeout=3)
+            return
+        back = []
+        for position, name, stale, display in self.removed.pop():  # in list order
+            state = self.watchlist.insert(name, position)
+            if state is not None:  # not added again meanwhile
+                state.stale_after, state.display = stale, display
+                back.append(name)
+        if not back:
+            self.notify("Those PVs are in the watchlist again already", timeout=3)
+            return
+        self.catui.feed.add(back)
+        self.show_rows()
+        what = back[0] if len(back) == 1 else f"{len(back)} PVs"
+        self.notify(f"Put back {what}", timeout=3, markup=False)
+
+    def action_format(self) -> None:
+        """Show each selected (or marked) row's value in the next of its formats."""
+        states = self.selected_states()
+        if not states:
+            return
+        changed = []
+        for state in states:
+            cycle = format_cycle(state)
+            if len(cycle) > 1:
+                at = cycle.index(state.display) if state.display in cycle else -1
+                state.display = cycle[(at + 1) % len(cycle)]
+                changed.append(state)
+            elif state.display != cycle[0]:  # a format that no longer applies
+                state.display = cycle[0]
+                changed.append(state)
+        if not changed:
+            which = states[0].name if len(states) == 1 else "these PVs"
+            self.notify(f"{which}: no other format", timeout=2, markup=False)
+            return
+        self.query_one(WatchTable).refresh_states(changed)
+        self.show_detail()
+        if len(changed) == 1:
+            self.notify(f"{changed[0].name}: {FORMAT_NAMES[changed[0].display]}",
+                        timeout=2, markup=False)  # fmt: skip
+
+    def key_display(self, binding_id: str) -> str:
+        """The key of binding ``binding_id`` as the footer shows it (the keymap's, if set)."""
+        for binding in self.current_bindings():
+            if binding.id == binding_id:
+                return self.app.get_key_display(Binding(binding.key.split(",")[0], ""))
+        return binding_id
 
     def action_write(self) -> None:
         name = self.query_one(WatchTable).selected_name
@@ -407,10 +501,12 @@ class WatchScreen(Screen[None]):
                 self.notify(f"Stale threshold not changed: {exc}", severity="error",
                             markup=False)  # fmt: skip
                 return
+            now, wall = time.monotonic(), self.catui.clock()
             for state in states:
                 state.stale_after = seconds
-                state.check_stale(time.monotonic())
+                state.check_stale(now, wall)
             self.query_one(WatchTable).refresh_states(states)
+            self.show_detail()  # its stale line too, gone with the threshold
             said = "off" if seconds is None else f"{seconds:g} s"
             self.notify(f"Stale after: {said} for {which}", timeout=3, markup=False)
 
@@ -471,7 +567,9 @@ class WatchScreen(Screen[None]):
         self.notify(f"Saved {len(self.watchlist)} PVs to {path}", timeout=3, markup=False)
 
     def action_journal(self) -> None:
-        self.app.push_screen(JournalScreen(self.catui.journal_path, tz=self.catui.tz))
+        self.app.push_screen(
+            JournalScreen(self.catui.journal_path, tz=self.catui.tz, clock=self.catui.clock)
+        )
 
     def action_diagnostics(self) -> None:
         self._warnings_seen = self.catui.log_capture.warnings

@@ -9,6 +9,8 @@ the state in :meth:`DetailPane.show`; only the lines whose words changed are dra
 from __future__ import annotations
 
 import datetime
+import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -18,12 +20,21 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from catui.formats import (
+    DEFAULT,
+    EPICS_EPOCH,
+    Day,
+    format_age,
+    format_exact,
+    format_item,
+    format_number,
+    format_stamp,
+)
 from catui.model import (
     CONNECTED,
     ControlInfo,
     PVState,
     array_stats,
-    format_number,
     format_timestamp,
     format_value,
     printable,
@@ -51,25 +62,71 @@ def _access_text(access: object) -> str:
 
 
 def _pair(control: ControlInfo, kind: str) -> str:
+    """A pair of limits as the value is shown (``-1e+300``, not 300 digits), with units."""
     pair = control.limits.get(kind)
     if pair is None:
         return "—"
     low, high = (format_number(v, control.precision) for v in pair)
-    return f"{low} … {high}"
+    units = f" {control.units}" if control.units else ""
+    return f"{low} … {high}{units}"
+
+
+def _hidden_digits(state: PVState) -> str | None:
+    """Every digit of a scalar float whose precision rounds it; None otherwise.
+
+    ``1`` for 0.75 with PREC 0 gets ``0.75``; ``3`` for 3.0 gets nothing.
+    """
+    value = state.value
+    if (
+        state.display != DEFAULT
+        or not isinstance(value, np.ndarray)
+        or value.dtype.kind != "f"
+        or len(value) != 1
+        or (state.count or 1) > 1
+    ):
+        return None
+    number = value[0].item()
+    precision = state.control.precision if state.control else None
+    try:
+        shown = float(format_number(number, precision))
+    except ValueError:  # nan, inf
+        return None
+    if state.type_name == "FLOAT" and np.float32(shown) == np.float32(number):
+        return None  # 0.1 is the float32 0.1, however Python writes its double
+    return None if shown == number else format_exact(number, state.type_name)
+
+
+def _full_stamp(timestamp: float | None, tz: datetime.tzinfo | None) -> str:
+    if timestamp is None:
+        return "—"
+    if timestamp == EPICS_EPOCH:
+        return "never processed (EPICS epoch)"
+    try:
+        return format_timestamp(timestamp, full=True, tz=tz)
+    except (OverflowError, OSError, ValueError):
+        return f"t={timestamp!r}"
 
 
 def _alarm_words(status: int, severity: int) -> str:
     return f"{severity_text(severity) or 'NO_ALARM'} {status_text(status)}".strip()
 
 
-def detail_lines(state: PVState, width: int, tz: datetime.tzinfo | None = None) -> list[Line]:
-    """The pane's lines for ``state`` (the trend not included), ``width`` cells wide."""
+def detail_lines(
+    state: PVState, width: int, tz: datetime.tzinfo | None = None, day: Day | None = None
+) -> list[Line]:
+    """The pane's lines for ``state`` (the trend not included), ``width`` cells wide.
+
+    ``day`` is today (its alarm times without a date); None: every one is today's.
+    """
     online = state.connection == CONNECTED
     kind = f"{state.type_name}[{state.count}]" if state.count is not None else "type ?"
     address = "{}:{}".format(*state.address) if state.address and online else "no server"
     title = f"  {kind} · {address} · {_access_text(state.access)} · {state.connection}"
     lines: list[Line] = [((state.name, "name"), (title, ""))]
-    half = max(10, (width - 2 * _LABEL - 2) // 2)
+    # The left values (a full timestamp: 30 cells with its zone) get a little more than
+    # half on a narrow pane; the right ones (alarm, units, limits) are shorter.
+    room = width - 2 * _LABEL - 2
+    half = max(10, room // 2, min(32, room - 22))
 
     def row(label: str, value: str, label2: str = "", value2: str = "", style2: str = "") -> None:
         lines.append(
@@ -87,8 +144,12 @@ def detail_lines(state: PVState, width: int, tz: datetime.tzinfo | None = None) 
         severity = state.severity or 0
         alarm = _alarm_words(state.status or 0, severity)
         alarm_style = _SEVERITY_CLASS.get(severity, "")
-    row("Value", format_value(state, max_items=6, width=half), "Alarm", alarm, alarm_style)
-    stamp = format_timestamp(state.timestamp, full=True, tz=tz) or "—"
+    value = format_value(state, max_items=6, width=half, display=state.display)
+    row("Value", value, "Alarm", alarm, alarm_style)
+    exact = _hidden_digits(state)
+    if exact is not None:  # PREC rounds it (1 for 0.75): every digit below
+        lines.append(((_fit("Exactly", _LABEL), "label"), (exact, "")))
+    stamp = _full_stamp(state.timestamp, tz)
     precision = "" if control.precision is None else f", precision {control.precision}"
     row("Time", stamp, "Units", (control.units or "—") + precision)
     if state.control is None:
@@ -101,26 +162,37 @@ def detail_lines(state: PVState, width: int, tz: datetime.tzinfo | None = None) 
         row("Alarm at", _pair(control, "alarm"), "Warn at", _pair(control, "warning"))
     stats = array_stats(state.value) if state.is_array else None
     if stats is not None:
-        low, high, mean = (format_number(v, control.precision) for v in stats)
+        low, high, mean = (format_item(v, control.precision) for v in stats)
         row("Min/max", f"{low} / {high}", "Mean", mean)
-    if state.stale_for is not None:
-        lines.append(
-            (
-                (_fit("Stale", _LABEL), "label"),
-                (f"time has not moved for {state.stale_for:.0f} s "
-                 f"(threshold {state.stale_after:g} s)", "stale"),
-            )
-        )  # fmt: skip
+    stale = _stale_text(state) if online else None
+    if stale is not None:
+        lines.append(((_fit("Stale", _LABEL), "label"), (stale, "stale")))
     if state.alarm_changes:
         changes: list[tuple[str, str]] = [(_fit("Alarms", _LABEL), "label")]
         for index, (stamp_, status, severity) in enumerate(state.alarm_changes):
-            when = format_timestamp(stamp_, tz=tz)[:8] if stamp_ else "--:--:--"
+            if stamp_:
+                today = day is None or stamp_ in day
+                when = format_stamp(stamp_, day, 8 if today else 14, tz)
+            else:
+                when = "--:--:--"
             if index:
                 changes.append((" → ", ""))
             changes.append((f"{when} ", ""))
             changes.append((_alarm_words(status, severity), _SEVERITY_CLASS.get(severity, "")))
         lines.append(tuple(changes))
     return lines
+
+
+def _stale_text(state: PVState) -> str | None:
+    """The stale line: how old the timestamp is, while a threshold is set."""
+    if state.stale_after is None:
+        return None
+    threshold = f"threshold {format_age(state.stale_after)}"
+    if state.never_processed:
+        return f"never processed: no time to count from ({threshold})"
+    if state.stale_for is None:
+        return None
+    return f"the timestamp is {format_age(state.stale_for)} old ({threshold})"
 
 
 def trend_rows(values: list[float], width: int, height: int) -> list[str]:
@@ -182,14 +254,23 @@ class DetailPane(ScrollView, can_focus=False):
     DetailPane > .detail-pane--trend-label { color: $text-muted; }
     """
 
-    def __init__(self, *, tz: datetime.tzinfo | None = None, id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        tz: datetime.tzinfo | None = None,
+        clock: Callable[[], float] = time.time,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.tz = tz
+        #: The wall clock: alarm times of another day are shown with their date.
+        self.clock = clock
         self._state: PVState | None = None
         self._shown: tuple[object, ...] | None = None  # what show() last showed
         self._lines: list[Line] = [(("No PV selected", ""),)]
         self._trend: tuple[str, list[float]] = ("", [])
         self._strips: dict[int, tuple[Line, int, Strip]] = {}
+        self._all_cache: tuple[Any, Any, int, int, list[Line]] | None = None
         self._style = ComponentStyles(self, "detail-pane--")
 
     # -- what the screen calls ----------------------------------------------
@@ -200,8 +281,8 @@ class DetailPane(ScrollView, can_focus=False):
         shown = None if state is None else (
             state, state.updates, state.connection, state.control, state.address,
             state.access, state.native_type, state.count, state.stale_for is None,
-            int(state.stale_for or 0), len(state.alarm_changes),
-            state.alarm_changes[-1] if state.alarm_changes else None,
+            int(state.stale_for or 0), state.stale_after, state.display,
+            tuple(state.alarm_changes),
         )  # fmt: skip
         last = self._shown
         if shown is not None and last is not None and shown[0] is last[0] and shown == last:
@@ -223,7 +304,7 @@ class DetailPane(ScrollView, can_focus=False):
             trend: tuple[str, list[float]] = ("", [])
         else:
             state.settle()
-            lines = detail_lines(state, width, self.tz)
+            lines = detail_lines(state, width, self.tz, Day(self.clock(), self.tz))
             if state.is_array and isinstance(state.value, np.ndarray) and state.value.size > 0:
                 trend = (f"Trace ({len(state.value)} points)", [float(v) for v in state.value])
             elif len(state.history) > 1:
@@ -246,18 +327,33 @@ class DetailPane(ScrollView, can_focus=False):
                 self.refresh(Region(0, y, self.size.width, 1))
 
     def _all(self) -> list[Line]:
-        """Facts, then the trend filling the pane's remaining height (two rows at least)."""
+        """Facts, then the trend filling the pane's remaining height (two rows at least).
+
+        Made once per change and size (each line drawn asks for it).
+        """
+        width = max(self.scrollable_content_region.width, 10)
+        height = self.size.height
+        cached = self._all_cache
+        if (
+            cached is not None
+            and cached[0] is self._lines
+            and cached[1] is self._trend
+            and cached[2:4] == (width, height)
+        ):
+            return cached[4]
         label, values = self._trend
         if not label:
-            return self._lines
-        width = max(self.scrollable_content_region.width, 10)
-        rows = min(_TREND_ROWS, max(2, self.size.height - len(self._lines) - 1))
-        bars = trend_rows(values, width, rows)
-        return [
-            *self._lines,
-            ((label, "trend-label"),),
-            *(((bar, "trend"),) for bar in bars),
-        ]
+            lines = self._lines
+        else:
+            rows = min(_TREND_ROWS, max(2, self.size.height - len(self._lines) - 1))
+            bars = trend_rows(values, width, rows)
+            lines = [
+                *self._lines,
+                ((label, "trend-label"),),
+                *(((bar, "trend"),) for bar in bars),
+            ]
+        self._all_cache = (self._lines, self._trend, width, height, lines)
+        return lines
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

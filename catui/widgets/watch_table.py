@@ -9,7 +9,8 @@ cursor, marks or width did), and only the lines of changed rows are refreshed.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -23,10 +24,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from catui.formats import EPICS_EPOCH, Day, format_age, format_stamp
 from catui.model import (
     CONNECTED,
     PVState,
-    format_timestamp,
     format_value,
     printable,
     severity_text,
@@ -40,17 +41,40 @@ __all__ = ["WatchTable", "column_widths"]
 COLUMNS = ("pv", "value", "trend", "alarm", "time", "conn")
 _LABELS = {"pv": "PV", "value": "Value", "trend": "Trend", "alarm": "Alarm", "time": "Time",
            "conn": "Connection"}  # fmt: skip
+_SHORT_LABELS = {"conn": "Conn"}
 _SEVERITY_CLASS = {1: "minor", 2: "major", 3: "invalid"}
-_PADDING = 1
+#: What the columns start from before they have seen their content ("connected",
+#: "HH:MM:SS", "Alarm").
+_START_NEED = {"pv": 12, "alarm": 5, "time": 8, "conn": 9}
+#: The widest a column grows to, however long its content.
+_MAX = {"pv": 40, "alarm": 20, "time": 19, "conn": 15}
+#: The narrowest a column is cut to when the room is short: a name's start, a value
+#: with its units, the severity word, ``HH:MM:SS``, ``connected``.
+_MIN = {"pv": 8, "value": 12, "alarm": 7, "time": 8, "conn": 9}
+#: Cells of a timestamp that is not today: "MM-DD HH:MM" (or with seconds when wide).
+_DATED = (11, 19)
 
 
-def column_widths(total: int) -> dict[str, int]:
-    """Column widths for a table ``total`` cells wide (padding and scrollbar left out)."""
+def column_widths(total: int, need: dict[str, int] | None = None) -> dict[str, int]:
+    """Column widths for a table ``total`` cells wide, from what the columns hold.
+
+    ``need`` maps a column to the width of its widest content (the longest PV name,
+    alarm, time and connection texts seen).  Every column first gets its minimum;
+    what is left goes to the name, then the alarm, the connection and the time, each
+    up to what it needs, and the value takes the rest.  A space separates the columns.
+    """
+    need = {**_START_NEED, **(need or {})}
     wide = total >= 100
-    fixed = {"trend": 12 if wide else 6, "alarm": 12, "time": 12 if wide else 8, "conn": 12}
-    room = total - sum(fixed.values()) - 2 * _PADDING * len(COLUMNS) - 2
-    name = max(12, min(40, room // 2))
-    return {"pv": name, "value": max(10, room - name), **fixed}
+    widths = {"trend": 12 if wide else 6, "value": _MIN["value"]}
+    for column in ("pv", "alarm", "time", "conn"):
+        widths[column] = min(_MIN[column], need[column])
+    left = total - len(COLUMNS) - 1 - sum(widths.values())
+    for column in ("pv", "alarm", "conn", "time"):
+        more = min(max(0, min(need[column], _MAX[column]) - widths[column]), max(left, 0))
+        widths[column] += more
+        left -= more
+    widths["value"] += max(left, 0)
+    return widths
 
 
 # A row as cells: (text, style name or ""), one per column.
@@ -85,6 +109,7 @@ class WatchTable(ScrollView, can_focus=True):
         "watch-table--stale",
         "watch-table--held",
         "watch-table--trend",
+        "watch-table--never",
     }
 
     DEFAULT_CSS = """
@@ -108,6 +133,7 @@ class WatchTable(ScrollView, can_focus=True):
     WatchTable > .watch-table--stale { color: #5fd7ff; text-style: italic; }
     WatchTable > .watch-table--held { color: $accent; text-style: bold; }
     WatchTable > .watch-table--trend { color: $primary; }
+    WatchTable > .watch-table--never { color: $text-warning; text-style: italic; }
     WatchTable:ansi > .watch-table--header { background: ansi_bright_blue; }
     /* Without colours (--low-bandwidth, NO_COLOR) a tint does not show: underline. */
     WatchTable:ansi > .watch-table--marked { text-style: underline; }
@@ -131,9 +157,18 @@ class WatchTable(ScrollView, can_focus=True):
     class RowSelected(RowMessage):
         """Enter (or a double click) on the row of ``name``."""
 
-    def __init__(self, *, tz: datetime.tzinfo | None = None, id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        tz: datetime.tzinfo | None = None,
+        clock: Callable[[], float] = time.time,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.tz = tz
+        #: The wall clock, to tell which timestamps are today's.
+        self.clock = clock
+        self._day = Day(clock(), tz)
         self.cursor_row = 0
         self._states: list[PVState] = []
         self._index: dict[str, int] = {}
@@ -145,7 +180,11 @@ class WatchTable(ScrollView, can_focus=True):
         #: name -> (cells, how drawn, strip): a row drawn again only if one changed.
         self._strips: dict[str, tuple[Cells, tuple[Any, ...], Strip]] = {}
         self._style = ComponentStyles(self, "watch-table--")
-        self._widths = column_widths(80)
+        #: The widest content seen per column (see column_widths).
+        self._need = dict(_START_NEED)
+        self._total = 80
+        self._widths = column_widths(self._total, self._need)
+        self._relayout_pending = False
         self._header: Strip | None = None
 
     # -- what the screen calls ----------------------------------------------
@@ -200,6 +239,9 @@ class WatchTable(ScrollView, can_focus=True):
             for name in [name for name in cache if name not in self._index]:
                 del cache[name]
         self._stale = set(self._index)
+        self._need["pv"] = max((cell_len(state.name) for state in states), default=0)
+        self.check_day()
+        self._relayout()
         self.virtual_size = Size(self._content_width(), len(states) + 1)
         row = self._index.get(selected, self.cursor_row) if selected is not None else 0
         self._set_cursor(row, announce=selected is not None and selected not in self._index)
@@ -215,6 +257,7 @@ class WatchTable(ScrollView, can_focus=True):
         changed = [state.name for state in states if state.name in index]
         if not changed:
             return
+        self.check_day()
         self._stale.update(changed)
         top, bottom = self._visible_range()
         width = self.size.width
@@ -301,7 +344,8 @@ class WatchTable(ScrollView, can_focus=True):
         if self._header is None or self._header.cell_length != width:
             style = self._style("header")
             segments = [
-                Segment(_pad(_LABELS[column], self._widths[column]), style) for column in COLUMNS
+                Segment(_pad(_label(column, self._widths[column]), self._widths[column]), style)
+                for column in COLUMNS
             ]
             self._header = Strip(segments).extend_cell_length(width, style)
         return self._header
@@ -344,37 +388,93 @@ class WatchTable(ScrollView, can_focus=True):
 
     def _make_cells(self, state: PVState) -> Cells:
         widths = self._widths
+        need = self._need
         online = state.connection == CONNECTED
         severity = state.severity if online else None
         status = status_text(state.status) if severity else ""
         alarm = " ".join(filter(None, (severity_text(severity), status)))
-        stamp = format_timestamp(state.timestamp, tz=self.tz)
-        if widths["time"] < 12:
-            stamp = stamp[:8]
+        stamp, stamp_kind = self._stamp(state.timestamp)
         trend = spark(state.history, widths["trend"]) if not state.is_text else ""
+        value = format_value(state, width=widths["value"], display=state.display)
         if not online:
             kind = "offline"
-            return (
+            connection = (state.connection, kind)
+            cells: Cells = (
                 (state.name, kind),
-                (format_value(state, width=widths["value"]), kind),
+                (value, kind),
                 (trend, kind),
                 (alarm, kind),
                 (stamp, kind),
-                (state.connection, kind),
+                connection,
             )
-        value_kind = _SEVERITY_CLASS.get(severity or 0, "")
-        if state.stale_for is not None:
-            connection: tuple[str, str] = (f"stale {_age(state.stale_for)}", "stale")
         else:
-            connection = (state.connection, "")
-        return (
-            (state.name, ""),
-            (format_value(state, width=widths["value"]), value_kind),
-            (trend, "trend"),
-            (alarm, value_kind),
-            (stamp, ""),
-            connection,
-        )
+            value_kind = _SEVERITY_CLASS.get(severity or 0, "")
+            if state.stale_for is not None:
+                connection = (f"stale {format_age(state.stale_for)}", "stale")
+            else:
+                connection = (state.connection, "")
+            cells = (
+                (state.name, ""),
+                (value, value_kind),
+                (trend, "trend"),
+                (alarm, value_kind),
+                (stamp, stamp_kind),
+                connection,
+            )
+        # Columns sized from their content: a longer text than seen so far widens its
+        # column (once: widths only grow, so that they do not jump back and forth).
+        if len(alarm) > need["alarm"]:
+            self._grow("alarm", len(alarm))
+        if len(connection[0]) > need["conn"]:
+            self._grow("conn", len(connection[0]))
+        return cells
+
+    def _stamp(self, timestamp: float | None) -> tuple[str, str]:
+        """The Time cell and its style: the date when not today, never processed."""
+        if timestamp is None:
+            return "", ""
+        day = self._day
+        if day.start <= timestamp < day.end:
+            natural = 12 if self._total >= 100 else 8
+        elif timestamp == EPICS_EPOCH:
+            natural = 15
+        else:
+            natural = _DATED[self._total >= 100]
+        if natural > self._need["time"]:
+            self._grow("time", natural)
+        text = format_stamp(timestamp, day, self._widths["time"], self.tz)
+        return text, "never" if timestamp == EPICS_EPOCH else ""
+
+    def check_day(self) -> None:
+        """After midnight, yesterday's timestamps are shown with their date."""
+        if self.clock() >= self._day.end:
+            self._day = Day(self.clock(), self.tz)
+            self._cells.clear()
+            self._strips.clear()
+            self.refresh()
+
+    def _grow(self, column: str, width: int) -> None:
+        self._need[column] = width
+        if column_widths(self._total, self._need) == self._widths:
+            return
+        # Not while a frame is being drawn (this runs in render_line): after it.
+        if not self._relayout_pending:
+            self._relayout_pending = True
+            if self.is_attached:
+                self.call_later(self._relayout)
+            else:
+                self._relayout()
+
+    def _relayout(self) -> None:
+        """Widths from the content width and what the columns hold; redraw if they changed."""
+        self._relayout_pending = False
+        widths = column_widths(self._total, self._need)
+        if widths != self._widths:
+            self._widths = widths
+            self._cells.clear()
+            self._strips.clear()
+            self._header = None
+            self.refresh()
 
     def notify_style_update(self) -> None:  # a new theme, CSS, focus or pseudo-class
         super().notify_style_update()
@@ -402,12 +502,8 @@ class WatchTable(ScrollView, can_focus=True):
         return top, min(len(self._states), top + self._page_height())
 
     def on_resize(self, event: events.Resize) -> None:
-        widths = column_widths(self._content_width())
-        if widths != self._widths:
-            self._widths = widths
-            self._cells.clear()
-            self._strips.clear()
-            self._header = None
+        self._total = self._content_width()
+        self._relayout()
         self.virtual_size = Size(self._content_width(), len(self._states) + 1)
         self._scroll_into_view()
         self.refresh()
@@ -438,8 +534,13 @@ class WatchTable(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor_row - page + 1, animate=False, immediate=True)
 
 
+def _label(column: str, width: int) -> str:
+    label = _LABELS[column]
+    return label if len(label) <= width else _SHORT_LABELS.get(column, label)
+
+
 def _pad(text: str, width: int) -> str:
-    """``text`` in a cell ``width`` wide with its padding; cut with … if too long.
+    """``text`` in a cell ``width`` wide after a space; cut with … if too long.
 
     Control characters (a string PV may hold an escape sequence) are shown as ``�``:
     segments reach the terminal as they are.
@@ -447,19 +548,8 @@ def _pad(text: str, width: int) -> str:
     text = printable(text)
     if text.isascii():
         if len(text) > width:
-            text = text[: width - 1] + "…" if width > 0 else ""
-            return " " + text + " "
-        return " " + text.ljust(width) + " "
+            return " " + (text[: width - 1] + "…" if width > 0 else "")
+        return " " + text.ljust(width)
     if cell_len(text) > width:
         text = set_cell_size(text, max(0, width - 1)) + "…"
-    return " " + set_cell_size(text, width) + " "
-
-
-def _age(seconds: float) -> str:
-    """``42s``, ``5m12s``, ``3h05m``: how long a timestamp has stood still."""
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds // 60 % 60:02d}m"
+    return " " + set_cell_size(text, width)

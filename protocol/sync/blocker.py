@@ -430,6 +430,10 @@ class Blocker:
             self._by_name[pv.name].discard(pv)
             if not self._by_name[pv.name]:
                 del self._by_name[pv.name]
+                if self.searcher is not None:
+                    # Added again later, its search reply is news again (not a reply
+                    # to a name already found, which the searcher would drop).
+                    self.searcher.forget(pv.name)
             self._searching.discard(pv)
 
     def _data_type(self, pv: _PV, sub: Subscription) -> ChannelType:

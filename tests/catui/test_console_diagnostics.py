@@ -62,12 +62,12 @@ async def test_d_shows_the_snapshot_and_escape_returns():
         circuits = section(app, "circuits")
         assert row_of(circuits, "127.0.0.1:5064")[:3] == ["127.0.0.1:5064", "0", "13"]
         pvs = section(app, "pvs")
-        assert row_of(pvs, "demo:setpoint")[:4] == [
-            "demo:setpoint", "127.0.0.1:5064", "0", "connected",
-        ]  # fmt: skip
-        assert row_of(pvs, "demo:missing")[1:4] == ["—", "0", "searching"]
+        # Every PV at priority 0: said in the title, not in a column of zeros.
+        assert "13 of 15 connected, priority 0" in pvs
+        assert row_of(pvs, "demo:setpoint")[:3] == ["demo:setpoint", "127.0.0.1:5064", "connected"]
+        assert row_of(pvs, "demo:missing")[1:3] == ["—", "searching"]
         searching = section(app, "searching")
-        assert row_of(searching, "demo:missing")[2:4] == ["7", "6"]  # searches, retries
+        assert row_of(searching, "demo:missing")[1:3] == ["7", "6"]  # searches, retries
         duplicates = section(app, "duplicates")
         other = "{}:{}".format(*FAKE_OTHER_SERVER)
         assert f"answered by 127.0.0.1:5064 and {other}" in duplicates
@@ -185,16 +185,16 @@ async def test_duplicate_server_shown_and_nothing_printed(two_iocs, monkeypatch,
             assert row_of(address, "EPICS_CA_SERVER_PORT")[1] == str(first.port)
             assert row_of(address, "Search destinations")[1] == addr_list
             pvs = section(app, "pvs")
-            assert row_of(pvs, only_first)[1:4] == [f"127.0.0.1:{first.port}", "0", "connected"]
-            assert row_of(pvs, dup)[1:4] == [used, "0", "connected"]
-            assert row_of(pvs, missing)[1:4] == ["—", "0", "searching"]
+            assert row_of(pvs, only_first)[1:3] == [f"127.0.0.1:{first.port}", "connected"]
+            assert row_of(pvs, dup)[1:3] == [used, "connected"]
+            assert row_of(pvs, missing)[1:3] == ["—", "searching"]
             circuits = section(app, "circuits")
             first_circuit = row_of(circuits, f"127.0.0.1:{first.port}")
             assert first_circuit[1] == "0"  # priority
             assert first_circuit[2] == ("2" if used.endswith(str(first.port)) else "1")
             # The missing PV's searches go on, and the pane follows them.
-            retries = int(row_of(section(app, "searching"), missing)[3])
-            await wait_until(pilot, lambda: int(row_of(section(app, "searching"), missing)[3])
+            retries = int(row_of(section(app, "searching"), missing)[2])
+            await wait_until(pilot, lambda: int(row_of(section(app, "searching"), missing)[2])
                              > retries, timeout=10.0, what="more retries")  # fmt: skip
             await pilot.press("escape")
             assert isinstance(app.screen, WatchScreen)

@@ -38,7 +38,7 @@ async def test_watchlist_shows_values_and_updates(epics_base_ioc, ca_env):
         assert cell(names[0], "value") == "3.500 mm"
         assert cell(names[1], "value") == "On"
         assert cell(names[2], "value") == "hello"
-        assert cell(names[3], "value").startswith("[3] 1.50 2.50 3.50")
+        assert cell(names[3], "value").startswith("[3] 1.5 2.5 3.5")  # %g: no value hidden
         assert cell(names[5], "alarm") == "MINOR HIGH"
         assert cell(missing, "conn") == "searching"
         first = st[names[4]].updates

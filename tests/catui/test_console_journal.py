@@ -136,9 +136,9 @@ async def test_writes_are_journalled_and_shown(epics_base_ioc, ca_env, tmp_path)
             table = screen.query_one(DataTable)
             assert table.row_count == 3
             first = [str(cell) for cell in table.get_row_at(0)]
-            assert first[2] == disabled and first[4] == "8" and first[5] == "failed"
+            assert first[1] == disabled and first[3] == "8" and first[4] == "failed"
             second = [str(cell) for cell in table.get_row_at(1)]
-            assert second[3:6] == ["3.500 mm", "12.25", "completed"]
+            assert second[2:5] == ["3.500 mm", "12.25", "completed"]
             assert "3 writes" in str(screen.query_one("#journal-summary").render())
             await pilot.press("escape")
             assert app.screen is app.watch_screen
@@ -157,8 +157,8 @@ async def test_journal_shows_control_characters_escaped(epics_base_ioc, ca_env, 
         screen = app.screen
         await wait_until(pilot, lambda: len(screen.entries) == 1, what="the entry")
         row = [str(cell) for cell in screen.query_one(DataTable).get_row_at(0)]
-        assert row[3] == "\\x1b[2J"
-        assert row[4] == "[bold]b[/]\\x0afake"  # markup shown as typed, one line
+        assert row[2] == "\\x1b[2J"
+        assert row[3] == "[bold]b[/]\\x0afake"  # markup shown as typed, one line
 
 
 @pytest.mark.interop

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from catui.dev.fake_feed import FakeMetadata, FakeResponse
+from catui.formats import EPICS_EPOCH
 from catui.messages import ConnectionEvent, Mailbox
 from catui.model import (
     ALARM_HISTORY_LENGTH,
@@ -173,20 +174,60 @@ def test_alarm_changes_are_kept_newest_last_without_repeats():
 def test_stale_when_the_timestamp_stands_still():
     s = state(T.DOUBLE, 1.0)
     s.apply_update(FakeResponse(np.array([1.0]), T.TIME_DOUBLE, FakeMetadata(0, 0, 100.0)))
-    assert not s.check_stale(0.0) and s.stale_for is None  # no threshold: never stale
+    assert not s.check_stale(0.0, 100.0) and s.stale_for is None  # no threshold: never stale
     s.stale_after = 5.0
-    assert not s.check_stale(10.0) and s.stale_for is None  # the clock starts
-    assert not s.check_stale(15.0) and s.stale_for is None  # exactly 5 s: not yet
-    assert s.check_stale(15.5) and s.stale_for == 5.5
-    assert not s.check_stale(15.9)  # the same whole second: no redraw needed
-    assert s.check_stale(17.0) and s.stale_for == 7.0
-    # The timestamp moves: fresh again, and the clock starts over.
-    s.apply_update(FakeResponse(np.array([2.0]), T.TIME_DOUBLE, FakeMetadata(0, 0, 101.0)))
-    assert s.check_stale(18.0) and s.stale_for is None
-    assert not s.check_stale(22.0) and s.check_stale(23.5) and s.stale_for == 5.5
+    assert not s.check_stale(10.0, 100.0) and s.stale_for is None  # a fresh timestamp
+    assert not s.check_stale(15.0, 105.0) and s.stale_for is None  # exactly 5 s: not yet
+    assert s.check_stale(15.5, 105.5) and s.stale_for == 5.5
+    assert not s.check_stale(15.9, 105.9)  # the same whole second: no redraw needed
+    assert s.check_stale(17.0, 107.0) and s.stale_for == 7.0
+    # The timestamp moves: fresh again.
+    s.apply_update(FakeResponse(np.array([2.0]), T.TIME_DOUBLE, FakeMetadata(0, 0, 107.5)))
+    assert s.check_stale(18.0, 108.0) and s.stale_for is None
+    # 6 s by the stamp, 5.5 s since it was seen to move: the smaller.
+    assert not s.check_stale(22.0, 112.0) and s.check_stale(23.5, 113.5) and s.stale_for == 5.5
     # Disconnected: the row says disconnected, not stale.
     s.apply_connection("disconnected", None, None, None, None)
-    assert s.check_stale(30.0) and s.stale_for is None
+    assert s.check_stale(30.0, 120.0) and s.stale_for is None
+
+
+def stamped(stamp: float) -> PVState:
+    s = state(T.DOUBLE, 1.0)
+    s.apply_update(FakeResponse(np.array([1.0]), T.TIME_DOUBLE, FakeMetadata(0, 0, stamp)))
+    return s
+
+
+def test_stale_counts_from_the_timestamp_not_from_the_threshold():
+    s = stamped(1000.0)  # frozen for an hour when the threshold is set
+    s.stale_after = 30.0
+    assert s.check_stale(50.0, 4600.0) and s.stale_for == 3600.0
+
+
+def test_a_live_pv_on_an_ioc_whose_clock_is_behind_is_not_stale():
+    s = stamped(1000.0)  # the IOC's clock a minute behind ours
+    s.stale_after = 30.0
+    s.check_stale(0.0, 1060.0)  # before it is seen to move: a minute old, by its stamp
+    for tick in range(1, 5):
+        s.apply_update(FakeResponse(np.array([1.0]), T.TIME_DOUBLE,
+                                    FakeMetadata(0, 0, 1000.0 + tick)))  # fmt: skip
+        s.check_stale(float(tick), 1060.0 + tick)
+        assert s.stale_for is None  # it moves: alive, whatever its clock says
+    assert not s.check_stale(20.0, 1080.0) and s.check_stale(40.0, 1100.0)
+    assert s.stale_for == 36.0  # since it was last seen to move, not 96 s
+
+
+def test_a_timestamp_in_the_future_counts_from_when_it_was_seen():
+    s = stamped(5000.0)  # the IOC's clock ahead of ours
+    s.stale_after = 30.0
+    assert not s.check_stale(10.0, 1000.0) and not s.check_stale(40.0, 1030.0)
+    assert s.check_stale(41.0, 1031.0) and s.stale_for == 31.0
+
+
+def test_a_record_never_processed_is_not_stale():
+    s = stamped(EPICS_EPOCH)
+    s.stale_after = 30.0
+    assert s.never_processed
+    assert not s.check_stale(100.0, 2e9) and s.stale_for is None
 
 
 def test_array_stats():

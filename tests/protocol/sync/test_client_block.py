@@ -321,3 +321,25 @@ def test_block_with_no_subscription_respects_duration_and_interrupt() -> None:
     client.block(duration=10)
     assert time.monotonic() - start < 0.7
     timer.join()
+
+
+def test_a_pv_removed_and_added_again_connects_again(ioc: EpicsBaseIoc) -> None:
+    """The console's ``d`` then ``ctrl+z`` (or ``a``): the search must be answered anew."""
+    from protocol.sync.blocker import Blocker
+
+    first = client.subscribe(ioc.prefix + "ao")
+    recorder = Recorder().attach(first)
+    blocker = Blocker(first, repeater=False, keep_searching=True, reconnect=True)
+    runner = Runner(blocker.run)
+    try:
+        wait_for(lambda: recorder.count >= 1, 5.0, "the first update")
+        blocker.remove(first)
+        time.sleep(0.2)
+        again = client.subscribe(ioc.prefix + "ao")
+        second = Recorder().attach(again)
+        blocker.add(again)
+        wait_for(lambda: second.count >= 1, 5.0, "an update after the PV was added again")
+    finally:
+        blocker.interrupt()
+        runner.join(5.0)
+    assert runner.error is None, runner.error
