@@ -34,12 +34,13 @@ is used.  ``--also-catui DIR`` adds a row for ``python -m catui get`` run from
 another checkout (e.g. ``git archive HEAD`` unpacked somewhere, for a before/after
 in one run).
 
-Nothing leaves 127.0.0.1: the clients run with ``EPICS_CA_AUTO_ADDR_LIST=NO``,
-``EPICS_CA_ADDR_LIST=127.0.0.1`` and the IOC's port.  ``EPICS_CA_REPEATER_PORT`` is a
-free port on which this script runs its own repeater (``protocol.sync.repeater``)
-for the whole run, so that no client spawns one (caproto-get and libca would, and
-their start would then be timed too); at the end the IOC, that repeater and any
-other process started with that repeater port in its environment are ended.
+Nothing leaves 127.0.0.1: the clients run with the network rule's CA and PVA
+variables (``tests.support.iocs.session_env``) and the IOC's port.
+``EPICS_CA_REPEATER_PORT`` is a free port on which this script runs its own repeater
+(``protocol.sync.repeater``) for the whole run, so that no client spawns one
+(caproto-get and libca would, and their start would then be timed too); at the end
+the IOC, that repeater and any other process started with that repeater port in its
+environment are ended.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.iocs import EpicsBaseIoc, free_port  # noqa: E402
+from tests.support.iocs import EpicsBaseIoc, free_port, session_env  # noqa: E402
 from tests.support.processes import end_processes  # noqa: E402
 
 PYTHON = sys.executable
@@ -247,9 +248,8 @@ def main() -> int:
     ioc = EpicsBaseIoc(prefix, beacon_port=int(repeater_port))
     env = {
         **os.environ,
+        **session_env(),  # CA and PVA on loopback, non-default ports
         **ioc.env,
-        "EPICS_CA_AUTO_ADDR_LIST": "NO",
-        "EPICS_CA_ADDR_LIST": "127.0.0.1",
         "EPICS_CA_REPEATER_PORT": repeater_port,
     }
     env.pop("PYTHONPATH", None)

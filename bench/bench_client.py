@@ -23,8 +23,8 @@ callback (bounded by the IOC on 2 cores); ingest capacity, from ``replay_server.
 sending updates back to back in another process; the time until 200 subscriptions
 have all had their first update; and the process CPU time for 200 PVs at 10 Hz.
 
-Nothing leaves 127.0.0.1: the CA environment is set to loopback only and to a
-free repeater port before any client library is imported (libca may print that
+Nothing leaves 127.0.0.1: the CA and PVA environment is set to loopback only and to
+free non-default ports before any client library is imported (libca may print that
 it cannot start ``caRepeater``; that is harmless).  ``EPICS_CA_MAX_ARRAY_BYTES``
 is set to 10,000,000 for the whole process, since caproto and libca refuse the
 8 MB waveform otherwise.
@@ -51,12 +51,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.iocs import RECORDS_DB, EpicsBaseIoc, free_port  # noqa: E402
+from tests.support.iocs import RECORDS_DB, EpicsBaseIoc, free_port, session_env  # noqa: E402
 
 # -- environment: loopback only, before any CA library is loaded ---------------------
-os.environ["EPICS_CA_AUTO_ADDR_LIST"] = "NO"
-os.environ["EPICS_CA_ADDR_LIST"] = "127.0.0.1"
-os.environ["EPICS_CA_REPEATER_PORT"] = str(free_port())
+os.environ.update(session_env())  # CA and PVA on loopback, non-default ports
 # caproto and libca refuse arrays over 16 kB by default; bigwf is 8 MB.
 os.environ["EPICS_CA_MAX_ARRAY_BYTES"] = "10000000"
 

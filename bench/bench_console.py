@@ -24,8 +24,9 @@ What it does, for each screen size (120×40, then 80×24):
   compares it with the value the table shows right after: newest means within 2 counts
   (the 0.1 s scan period plus one UI tick).
 
-Loopback only: ``EPICS_CA_AUTO_ADDR_LIST=NO``, ``EPICS_CA_ADDR_LIST=127.0.0.1``, the
-IOC's own port; the console and the reads here start no repeater.
+Loopback only: the network rule's CA and PVA variables
+(``tests.support.iocs.session_env``) and the IOC's own port; the console and the reads
+here start no repeater.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from textual._compositor import CompositorUpdate
 from catui.app_main import build_app
 from catui.widgets.watch_table import WatchTable
 from protocol.sync.client import read
-from tests.support.iocs import EpicsBaseIoc
+from tests.support.iocs import EpicsBaseIoc, session_env
 
 PREFIX = "cbench:"
 PV_COUNT = 1000
@@ -311,7 +312,8 @@ def main() -> int:
         with EpicsBaseIoc(PREFIX, db=db, acf=None) as ioc:
             for key in [k for k in os.environ if k.startswith("EPICS_")]:
                 del os.environ[key]
-            os.environ.update(ioc.env)  # loopback, the IOC's port, a free repeater port
+            # CA and PVA on loopback, non-default ports; the IOC's port and repeater port.
+            os.environ.update({**session_env(), **ioc.env})
             names = [f"{PREFIX}{s}" for s in suffixes]
             for size in sizes:
                 print(f"running {size[0]}×{size[1]} …", flush=True)

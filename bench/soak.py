@@ -22,12 +22,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-os.environ["EPICS_CA_AUTO_ADDR_LIST"] = "NO"
-os.environ["EPICS_CA_ADDR_LIST"] = "127.0.0.1"
+from tests.support.iocs import EpicsBaseIoc, session_env
 
-from tests.support.iocs import EpicsBaseIoc, free_port
-
-os.environ["EPICS_CA_REPEATER_PORT"] = str(free_port())
+os.environ.update(session_env())  # CA and PVA on loopback, non-default ports
 PREFIX = f"soak{os.getpid()}:"
 
 

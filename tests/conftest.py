@@ -17,6 +17,9 @@ ioc_factory
 ca_env
     Applies an IOC's ``.env`` to ``os.environ`` for the test: ``ca_env(ioc)``.
 
+The session environment keeps CA and PVA on loopback (DEVELOPERS.md's network rule)
+with its own CA repeater port and PVA ports.
+
 At the end of the session, every ``protocol.sync.repeater`` process started on the
 session's repeater port (by a client called with ``repeater=True``) is ended.
 """
@@ -33,14 +36,14 @@ from typing import Any
 
 import pytest
 
-from tests.support.iocs import EpicsBaseIoc, IocProcess, SoftIoc, free_port, stop_all
+from tests.support.iocs import EpicsBaseIoc, IocProcess, SoftIoc, session_env, stop_all
 from tests.support.processes import end_processes
 
-# Nothing in a test run may search or broadcast beyond loopback, and no test may
-# talk to (or start) a CA repeater on the default port 5065.
-os.environ["EPICS_CA_AUTO_ADDR_LIST"] = "NO"
-os.environ["EPICS_CA_ADDR_LIST"] = "127.0.0.1"
-os.environ["EPICS_CA_REPEATER_PORT"] = str(free_port())
+# Nothing in a test run may search, serve or broadcast beyond loopback, over CA or
+# PVA, and no test may talk to (or start) a CA repeater on the default port 5065 or
+# use the default PVA ports. IOCs get ports of their own; these are for everything
+# else the session starts, subprocesses included.
+os.environ.update(session_env())
 SESSION_REPEATER_PORT = os.environ["EPICS_CA_REPEATER_PORT"]
 
 SESSION_PREFIX = f"cat{os.getpid()}:"

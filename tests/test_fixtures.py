@@ -6,10 +6,12 @@ caproto's clients are the test-only peer here: they check the fixtures, not our 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import struct
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +19,27 @@ from caproto import AccessRights, ChannelType
 from caproto.sync.client import read, write
 from caproto.threading.client import Context
 
-from tests.support.iocs import LOOPBACK, EpicsBaseIoc, IocError, IocProcess, free_port
+from tests.support.iocs import LOOPBACK, EpicsBaseIoc, IocError, IocProcess, SoftIoc, free_port
 
 pytestmark = pytest.mark.interop
+
+# DEVELOPERS.md's network rule, written out again rather than taken from conftest.
+LOOPBACK_SETTINGS = {
+    "EPICS_CA_AUTO_ADDR_LIST": "NO",
+    "EPICS_CA_ADDR_LIST": "127.0.0.1",
+    "EPICS_CAS_INTF_ADDR_LIST": "127.0.0.1",
+    "EPICS_PVA_AUTO_ADDR_LIST": "NO",
+    "EPICS_PVA_ADDR_LIST": "127.0.0.1",
+    "EPICS_PVAS_INTF_ADDR_LIST": "127.0.0.1",
+    "EPICS_PVAS_AUTO_BEACON_ADDR_LIST": "NO",
+    "EPICS_PVAS_BEACON_ADDR_LIST": "127.0.0.1",
+}
+PVA_PORTS = (
+    "EPICS_PVA_SERVER_PORT",
+    "EPICS_PVAS_SERVER_PORT",
+    "EPICS_PVA_BROADCAST_PORT",
+    "EPICS_PVAS_BROADCAST_PORT",
+)
 
 # (record suffix, native type, native element count): the table in records.db
 RECORDS_DB_NATIVE = [
@@ -94,9 +114,33 @@ def process_gone(pid: int) -> bool:
 
 
 def test_session_environment_stays_on_loopback() -> None:
-    assert os.environ["EPICS_CA_AUTO_ADDR_LIST"] == "NO"
-    assert os.environ["EPICS_CA_ADDR_LIST"] == "127.0.0.1"
+    """The network rule of DEVELOPERS.md, for CA and PVA, clients and servers."""
+    assert {key: os.environ.get(key) for key in LOOPBACK_SETTINGS} == LOOPBACK_SETTINGS
     assert int(os.environ["EPICS_CA_REPEATER_PORT"]) != 5065
+    pva = {key: int(os.environ[key]) for key in PVA_PORTS}
+    assert pva["EPICS_PVA_SERVER_PORT"] == pva["EPICS_PVAS_SERVER_PORT"]
+    assert pva["EPICS_PVA_BROADCAST_PORT"] == pva["EPICS_PVAS_BROADCAST_PORT"]
+    assert not set(pva.values()) & {5075, 5076}  # PVA's defaults
+    assert pva["EPICS_PVA_SERVER_PORT"] != pva["EPICS_PVA_BROADCAST_PORT"]
+
+
+def test_ci_script_keeps_traffic_on_loopback() -> None:
+    """``.ci/run`` exports the network rule for everything it runs (ports: conftest)."""
+    script = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+    exported = dict(re.findall(r"^export (EPICS_\w+)=(\S+)$", script, flags=re.MULTILINE))
+    assert exported == LOOPBACK_SETTINGS
+
+
+@pytest.mark.parametrize("kind", [EpicsBaseIoc, SoftIoc])
+def test_iocs_run_on_loopback_and_ports_of_their_own(kind: type[IocProcess]) -> None:
+    env = kind("unstarted:").server_env
+    assert {key: env.get(key) for key in LOOPBACK_SETTINGS} == LOOPBACK_SETTINGS
+    assert env["EPICS_CAS_BEACON_ADDR_LIST"] == "127.0.0.1"
+    assert env["EPICS_CAS_AUTO_BEACON_ADDR_LIST"] == "NO"
+    ports = {key: env[key] for key in PVA_PORTS}
+    assert ports["EPICS_PVA_SERVER_PORT"] == ports["EPICS_PVAS_SERVER_PORT"]
+    assert ports["EPICS_PVA_BROADCAST_PORT"] == ports["EPICS_PVAS_BROADCAST_PORT"]
+    assert not set(ports.values()) & {os.environ[key] for key in PVA_PORTS}
 
 
 def test_free_port_is_free_for_tcp_and_udp() -> None:

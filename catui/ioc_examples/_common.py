@@ -239,7 +239,8 @@ def configure_environment(
 
     ``port`` and ``interface`` are always applied.  Beacons go to 127.0.0.1 and the
     IOC's own CA client searches 127.0.0.1 only, unless the environment already says
-    otherwise.  PV Access is never started (see :func:`serve`).
+    otherwise.  PV Access is never started (see :func:`serve`); its variables say
+    the same as CA's all the same, in case a library reads them.
     """
     env = os.environ if environ is None else environ
     if port is None:
@@ -247,11 +248,13 @@ def configure_environment(
             env.get("EPICS_CAS_SERVER_PORT") or env.get("EPICS_CA_SERVER_PORT") or DEFAULT_CA_PORT
         )
     env["EPICS_CA_SERVER_PORT"] = env["EPICS_CAS_SERVER_PORT"] = str(port)
-    env["EPICS_CAS_INTF_ADDR_LIST"] = interface
-    env.setdefault("EPICS_CAS_BEACON_ADDR_LIST", LOOPBACK)
-    env.setdefault("EPICS_CAS_AUTO_BEACON_ADDR_LIST", "NO")
-    env.setdefault("EPICS_CA_ADDR_LIST", LOOPBACK)
-    env.setdefault("EPICS_CA_AUTO_ADDR_LIST", "NO")
+    env["EPICS_CAS_INTF_ADDR_LIST"] = env["EPICS_PVAS_INTF_ADDR_LIST"] = interface
+    for beacons in ("EPICS_CAS", "EPICS_PVAS"):
+        env.setdefault(f"{beacons}_BEACON_ADDR_LIST", LOOPBACK)
+        env.setdefault(f"{beacons}_AUTO_BEACON_ADDR_LIST", "NO")
+    for searches in ("EPICS_CA", "EPICS_PVA"):
+        env.setdefault(f"{searches}_ADDR_LIST", LOOPBACK)
+        env.setdefault(f"{searches}_AUTO_ADDR_LIST", "NO")
     return port
 
 

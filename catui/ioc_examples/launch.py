@@ -314,16 +314,27 @@ def start_ioc(
 
 
 def _ioc_env(extra: dict[str, str] | None) -> dict[str, str]:
-    """Our environment without its EPICS settings, plus a loopback-only CA client setup.
+    """Our environment without its EPICS settings, plus a loopback-only CA and PVA setup.
 
-    The IOC sets its server variables from its command line.  The repeater port is
-    kept, so that beacons reach a repeater the caller runs on a non-default port.
+    The IOC sets its CA server variables from its command line.  The repeater port is
+    kept, so that beacons reach a repeater the caller runs on a non-default port.  The
+    IOC starts no PV Access server; should a library read the PVA variables anyway,
+    they say loopback and ports of its own.
     """
     keep = {"EPICS_CA_REPEATER_PORT", "EPICS_CAS_BEACON_PORT"}
     env = {k: v for k, v in os.environ.items() if not k.startswith("EPICS_") or k in keep}
+    pva_server, pva_broadcast = str(free_port()), str(free_port())
     env.update(
         EPICS_CA_AUTO_ADDR_LIST="NO",
         EPICS_CA_ADDR_LIST=LOOPBACK,
+        EPICS_PVA_AUTO_ADDR_LIST="NO",
+        EPICS_PVA_ADDR_LIST=LOOPBACK,
+        EPICS_PVAS_AUTO_BEACON_ADDR_LIST="NO",
+        EPICS_PVAS_BEACON_ADDR_LIST=LOOPBACK,
+        EPICS_PVA_SERVER_PORT=pva_server,
+        EPICS_PVAS_SERVER_PORT=pva_server,
+        EPICS_PVA_BROADCAST_PORT=pva_broadcast,
+        EPICS_PVAS_BROADCAST_PORT=pva_broadcast,
         PYTHONUNBUFFERED="1",
     )
     root = _package_root()

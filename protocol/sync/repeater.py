@@ -13,7 +13,9 @@ behaves as EPICS Base's ``caRepeater`` (facts sheet §14.2):
 - Clients whose socket has gone away are dropped (see :meth:`Repeater.verify_clients`).
 
 Clients call :func:`ensure_repeater` (start one unless the port is taken) and
-:func:`register_with_repeater`.
+:func:`register_with_repeater`. A repeater that ``ensure_repeater`` starts is
+handed the socket already bound (``--fd``), so that clients starting at once
+share one repeater (see :func:`ensure_repeater`).
 """
 
 from __future__ import annotations
@@ -64,8 +66,11 @@ _IN_USE = {errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)}
 # The directory holding the ``protocol`` package, so that a spawned repeater
 # finds it even when catui runs from a source tree rather than installed.
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+# Handing a bound socket to a child needs POSIX descriptor inheritance; elsewhere
+# the repeater binds the port itself, and clients starting at once may start a few.
+_PASS_SOCKET = os.name == "posix"
 # Repeaters this process started. Holding them lets poll() reap one that exits
-# (a lost spawn race) instead of leaving a zombie, and keeps Popen.__del__ from
+# (ended by a signal) instead of leaving a zombie, and keeps Popen.__del__ from
 # warning about a child that is meant to outlive us.
 _children: list[Popen[bytes]] = []
 _children_lock = threading.Lock()
@@ -277,24 +282,59 @@ def ensure_repeater(
 
     Notes
     -----
-    Two clients may both find the port free and both start a repeater. That
-    is harmless: the second one fails to bind and exits quietly, as EPICS
-    repeaters do, and both return True.
+    Finding the port free and taking it are one step: this function binds the
+    port itself and hands the bound socket to the repeater it starts, which
+    serves on it. Were the check a bind-and-close and the repeater to bind
+    later, every client call in between (other threads, the next call of the
+    same script, other processes) would find the port free too and start one
+    more repeater; the window is the child's start-up, 0.1 s on a quiet machine
+    and seconds on a loaded one, and each extra repeater lives through its own
+    start-up before it finds the port taken.
     """
     try:
         if port is None:
             port = load_config(env).repeater_port
-        if udp_port_in_use(port):
+        claimed = _claim_port(port, bind)
+        if claimed is None:
             return False
-        spawn_repeater(port, env, bind=bind)
+        with claimed:
+            if _PASS_SOCKET:
+                spawn_repeater(port, env, bind=bind, sock=claimed)
+            else:
+                claimed.close()
+                spawn_repeater(port, env, bind=bind)
     except Exception as exc:  # the contract is "never raises"
         log.warning("could not start a CA repeater on port %s: %s", port, exc)
         return False
     return True
 
 
+def _claim_port(port: int, bind: str | None) -> socket.socket | None:
+    """A UDP socket bound to ``port``, or None when something holds the port.
+
+    Raises
+    ------
+    OSError
+        When binding fails for another reason (an address not of this host).
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        # No SO_REUSEADDR: a second claim (or repeater) must fail to bind.
+        sock.bind((bind or "0.0.0.0", port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno in _IN_USE:
+            return None
+        raise
+    return sock
+
+
 def spawn_repeater(
-    port: int, env: Mapping[str, str] | None = None, *, bind: str | None = None
+    port: int,
+    env: Mapping[str, str] | None = None,
+    *,
+    bind: str | None = None,
+    sock: socket.socket | None = None,
 ) -> Popen[bytes]:
     """Start ``python -m protocol.sync.repeater --port PORT``, detached.
 
@@ -306,7 +346,11 @@ def spawn_repeater(
         The child's environment; ``os.environ`` when omitted. The source root
         of this package is put first on its PYTHONPATH.
     bind : str, optional
-        Address for the repeater to bind.
+        Address for the repeater to bind (ignored with ``sock``).
+    sock : socket.socket, optional
+        A UDP socket bound to ``port`` for the repeater to serve on (POSIX):
+        the child inherits it (``--fd``). The caller may close its own copy
+        once this returns.
 
     Returns
     -------
@@ -324,7 +368,11 @@ def spawn_repeater(
     path = child_env.get("PYTHONPATH")
     child_env["PYTHONPATH"] = _PACKAGE_ROOT + (os.pathsep + path if path else "")
     argv = [sys.executable, "-m", "protocol.sync.repeater", "--port", str(port)]
-    if bind is not None:
+    pass_fds: tuple[int, ...] = ()
+    if sock is not None:
+        pass_fds = (sock.fileno(),)
+        argv += ["--fd", str(sock.fileno())]
+    elif bind is not None:
         argv += ["--bind", bind]
     log.debug("starting a CA repeater: %s", " ".join(argv))
     child = Popen(
@@ -334,6 +382,7 @@ def spawn_repeater(
         stdout=DEVNULL,
         stderr=DEVNULL,
         start_new_session=True,
+        pass_fds=pass_fds,
     )
     with _children_lock:
         _children[:] = [c for c in _children if c.poll() is None]
@@ -383,6 +432,27 @@ def _port_number(text: str) -> int:
     return port
 
 
+def _inherited_socket(fd: int, port: int | None) -> socket.socket:
+    """The bound UDP socket at descriptor ``fd`` (from :func:`ensure_repeater`).
+
+    Raises
+    ------
+    OSError
+        When ``fd`` is not an IPv4 UDP socket bound to ``port``.
+    """
+    sock = socket.socket(fileno=fd)
+    try:
+        if sock.family != socket.AF_INET or sock.type != socket.SOCK_DGRAM:
+            raise OSError(f"descriptor {fd} is not an IPv4 UDP socket")
+        bound = sock.getsockname()[1]
+        if bound == 0 or (port is not None and bound != port):
+            raise OSError(f"descriptor {fd} is bound to port {bound}, not {port}")
+    except OSError:
+        sock.detach()  # not ours to close
+        raise
+    return sock
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the repeater until SIGINT or SIGTERM.
 
@@ -390,13 +460,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ----------
     argv : sequence of str, optional
         Command-line arguments without the program name (``sys.argv[1:]``
-        when omitted): ``--port N``, ``--bind ADDRESS``, ``--verbose``.
+        when omitted): ``--port N``, ``--bind ADDRESS``, ``--fd N``,
+        ``--verbose``.
 
     Returns
     -------
     int
         0 after a signal, and also when the port is taken (a repeater is
-        running already); 1 when the socket cannot be bound otherwise.
+        running already); 1 when the socket cannot be bound otherwise, or
+        ``--fd`` is not a UDP socket bound to the port.
     """
     parser = argparse.ArgumentParser(
         prog="catui-repeater", description="Channel Access repeater (relays beacons)."
@@ -407,6 +479,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--bind", default="0.0.0.0", help="address to bind (default: 0.0.0.0, as EPICS)"
     )
+    parser.add_argument(
+        "--fd",
+        type=int,
+        help="serve on this inherited UDP socket, already bound to the port "
+        "(how clients start a repeater); --bind is then not used",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every registration")
     args = parser.parse_args(argv)
     import logging  # the repeater's own process: configure logging
@@ -415,22 +493,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s catui-repeater: %(message)s",
     )
-    port: int = args.port if args.port is not None else load_config().repeater_port
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        # No SO_REUSEADDR: a second repeater must fail to bind.
-        sock.bind((args.bind, port))
-    except OSError as exc:
-        sock.close()
-        if exc.errno in _IN_USE:
-            log.info("UDP port %d is in use: a repeater is already running; exiting", port)
-            return 0
-        log.error("cannot bind %s:%d: %s", args.bind, port, exc)
-        return 1
+    if args.fd is not None:
+        try:
+            sock = _inherited_socket(args.fd, args.port)
+        except OSError as exc:
+            log.error("cannot serve on descriptor %d: %s", args.fd, exc)
+            return 1
+        host, port = sock.getsockname()
+    else:
+        host = args.bind
+        port = args.port if args.port is not None else load_config().repeater_port
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            # No SO_REUSEADDR: a second repeater must fail to bind.
+            sock.bind((host, port))
+        except OSError as exc:
+            sock.close()
+            if exc.errno in _IN_USE:
+                log.info("UDP port %d is in use: a repeater is already running; exiting", port)
+                return 0
+            log.error("cannot bind %s:%d: %s", host, port, exc)
+            return 1
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    log.info("listening on %s:%d", args.bind, port)
+    log.info("listening on %s:%d", host, port)
     try:
         Repeater(sock).serve_forever()
     except _Stop as stop:

@@ -12,10 +12,8 @@ sees them (``/proc/self/status``), resident memory from ``/proc/self/statm``.
 from __future__ import annotations
 
 import gc
-import itertools
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ import pytest
 
 from protocol.sync import client
 from tests.support.iocs import EpicsBaseIoc, IocProcess
+from tests.support.processes import repeater_pids
 
 pytestmark = pytest.mark.interop
 
@@ -109,25 +108,6 @@ def test_interrupted_blocks_leak_nothing(ioc: EpicsBaseIoc) -> None:
     _assert_unchanged(before, _snapshot(), BLOCKS)
 
 
-def _repeater_pids(port: str) -> list[int]:
-    """Live processes running ``protocol.sync.repeater --port <port>``."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if "protocol.sync.repeater" not in argv or state == "Z":
-            continue
-        args = argv[argv.index("protocol.sync.repeater") + 1 :]
-        if f"--port={port}" in args or ("--port", port) in itertools.pairwise(args):
-            pids.append(int(entry.name))
-    return pids
-
-
 def test_spawned_repeater_is_shared(ioc: EpicsBaseIoc) -> None:
     """Clients with repeater=True, at once and one after another: one repeater runs."""
     port = os.environ["EPICS_CA_REPEATER_PORT"]  # the session's (tests/conftest.py)
@@ -140,21 +120,18 @@ def test_spawned_repeater_is_shared(ioc: EpicsBaseIoc) -> None:
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=read) for _ in range(2)]
+    threads = [threading.Thread(target=read) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(10.0)
     assert not errors
-    # Two clients may both find the port free; the second repeater cannot bind
-    # and exits at once.  Wait for that to settle.
-    deadline = time.monotonic() + 5.0
-    while len(_repeater_pids(port)) != 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    first = _repeater_pids(port)
+    # A client takes the port before it starts a repeater, so however the calls
+    # interleave and however slowly that repeater starts (seconds on a loaded
+    # machine), nobody else starts one: there is nothing to wait for.
+    first = repeater_pids(port)
     assert len(first) == 1, first
     for _ in range(3):
         client.read(name, repeater=True)
         client.block(client.subscribe(name), duration=0.1, repeater=True)
-    time.sleep(0.2)  # a wrongly spawned second one would be alive by now
-    assert _repeater_pids(port) == first
+    assert repeater_pids(port) == first

@@ -13,9 +13,9 @@ from tests.protocol.vectors import VECTORS_DIR
 
 @pytest.fixture(scope="session")
 def vectors_path() -> Path:
-    """``../shared/vectors`` beside the repository root; fails (never skips) if absent."""
+    """``tests/protocol/golden``, the captured vectors; fails (never skips) if absent."""
     if not VECTORS_DIR.is_dir():
-        pytest.fail(f"golden vectors missing: {VECTORS_DIR.resolve()} does not exist")
+        pytest.fail(f"golden vectors missing: {VECTORS_DIR} does not exist")
     return VECTORS_DIR
 
 

@@ -1,4 +1,4 @@
-"""The examples of the API document (``shared/api/sync-client.txt``) hold exactly."""
+"""The examples of the sync client's API document hold exactly: bytes and reprs."""
 
 from __future__ import annotations
 

@@ -152,7 +152,9 @@ def decode(raw: bytes, record: dict[str, Any]) -> Message:
 
 
 # -- the vectors are there -----------------------------------------------------
-def test_vectors_directory_is_beside_the_repository(vectors_path: Path) -> None:
+def test_vectors_are_in_the_repository(vectors_path: Path) -> None:
+    repository = Path(__file__).resolve().parents[2]
+    assert vectors_path.resolve().is_relative_to(repository), vectors_path
     for name in (*EXCHANGE_FILES, "ca_status_codes.json", "README.md"):
         assert (vectors_path / name).is_file(), name
 

@@ -1,7 +1,7 @@
 """Loading the golden vectors captured from a real EPICS Base IOC.
 
-The vectors live beside the repository, in ``../shared/vectors`` (CI checks
-``shared/`` out next to the repo). They are required: a missing directory is an
+The vectors are copies of the project's captures, kept in ``tests/protocol/golden``
+(its README says where they come from). They are required: a missing file is an
 error, never a reason to skip.
 """
 
@@ -17,8 +17,7 @@ from typing import Any
 from protocol.commands.base import CLIENT, SERVER, Role
 from protocol.dbr import metadata_size
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VECTORS_DIR = REPO_ROOT / ".." / "shared" / "vectors"
+VECTORS_DIR = Path(__file__).resolve().parent / "golden"
 
 EXCHANGE_FILES = (
     "protocol_exchanges.json",
@@ -46,10 +45,7 @@ ROLE_BY_DIR: dict[str, Role] = {
 
 def vectors_dir() -> Path:
     if not VECTORS_DIR.is_dir():
-        raise FileNotFoundError(
-            f"golden vectors not found at {VECTORS_DIR.resolve()}: the shared/ directory "
-            f"must sit beside the repository root {REPO_ROOT}"
-        )
+        raise FileNotFoundError(f"golden vectors not found at {VECTORS_DIR}")
     return VECTORS_DIR
 
 

@@ -90,6 +90,38 @@ def free_port() -> int:
     raise IocError(f"no free TCP+UDP port in {PORT_RANGE} on {LOOPBACK}")
 
 
+#: DEVELOPERS.md's network rule: CA and PVA clients search, and servers serve and
+#: send beacons, on loopback only.
+LOOPBACK_ENV: dict[str, str] = {
+    "EPICS_CA_AUTO_ADDR_LIST": "NO",
+    "EPICS_CA_ADDR_LIST": LOOPBACK,
+    "EPICS_CAS_INTF_ADDR_LIST": LOOPBACK,
+    "EPICS_PVA_AUTO_ADDR_LIST": "NO",
+    "EPICS_PVA_ADDR_LIST": LOOPBACK,
+    "EPICS_PVAS_INTF_ADDR_LIST": LOOPBACK,
+    "EPICS_PVAS_AUTO_BEACON_ADDR_LIST": "NO",
+    "EPICS_PVAS_BEACON_ADDR_LIST": LOOPBACK,
+}
+
+
+def session_env() -> dict[str, str]:
+    """:data:`LOOPBACK_ENV` and non-default ports, for a test session or a benchmark.
+
+    ``EPICS_CA_REPEATER_PORT`` and the PVA server and broadcast ports come from
+    :func:`free_port`; the client and server variable of a PVA port agree, as in
+    :func:`server_env`. IOCs get ports of their own.
+    """
+    repeater, pva_server, pva_broadcast = (str(free_port()) for _ in range(3))
+    return {
+        **LOOPBACK_ENV,
+        "EPICS_CA_REPEATER_PORT": repeater,
+        "EPICS_PVA_SERVER_PORT": pva_server,
+        "EPICS_PVAS_SERVER_PORT": pva_server,
+        "EPICS_PVA_BROADCAST_PORT": pva_broadcast,
+        "EPICS_PVAS_BROADCAST_PORT": pva_broadcast,
+    }
+
+
 def client_env(port: int, repeater_port: int | None = None) -> dict[str, str]:
     """Environment for a CA client that must find an IOC serving on ``port``."""
     env = {
@@ -107,17 +139,12 @@ def server_env(
 ) -> dict[str, str]:
     """Environment that confines an IOC's CA (and PVA, if any) traffic to loopback."""
     return {
+        **LOOPBACK_ENV,
         **client_env(port, repeater_port=beacon_port),
         "EPICS_CAS_SERVER_PORT": str(port),
-        "EPICS_CAS_INTF_ADDR_LIST": LOOPBACK,
         "EPICS_CAS_BEACON_ADDR_LIST": LOOPBACK,
         "EPICS_CAS_AUTO_BEACON_ADDR_LIST": "NO",
         "EPICS_CAS_BEACON_PORT": str(beacon_port),
-        "EPICS_PVAS_INTF_ADDR_LIST": LOOPBACK,
-        "EPICS_PVA_ADDR_LIST": LOOPBACK,
-        "EPICS_PVA_AUTO_ADDR_LIST": "NO",
-        "EPICS_PVAS_BEACON_ADDR_LIST": LOOPBACK,
-        "EPICS_PVAS_AUTO_BEACON_ADDR_LIST": "NO",
         "EPICS_PVA_SERVER_PORT": str(pva_server_port),
         "EPICS_PVAS_SERVER_PORT": str(pva_server_port),
         "EPICS_PVA_BROADCAST_PORT": str(pva_broadcast_port),

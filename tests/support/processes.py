@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import time
 from pathlib import Path
 
-__all__ = ["end_processes"]
+__all__ = ["end_processes", "repeater_pids"]
 
 
 def _gone(pid: int) -> bool:
@@ -32,3 +33,22 @@ def end_processes(pids: list[int], grace: float = 5.0) -> None:
     for pid in alive:  # ignored SIGTERM
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+def repeater_pids(port: int | str) -> list[int]:
+    """Live processes (not zombies) running ``protocol.sync.repeater --port <port>``."""
+    port = str(port)
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if "protocol.sync.repeater" not in argv or _gone(int(entry.name)):
+            continue
+        args = argv[argv.index("protocol.sync.repeater") + 1 :]
+        if f"--port={port}" in args or ("--port", port) in itertools.pairwise(args):
+            pids.append(int(entry.name))
+    return pids

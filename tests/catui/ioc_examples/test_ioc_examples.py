@@ -397,7 +397,29 @@ def test_environment_is_loopback_only() -> None:
     assert env["EPICS_CAS_BEACON_ADDR_LIST"] == "127.0.0.1"
     assert env["EPICS_CAS_AUTO_BEACON_ADDR_LIST"] == "NO"
     assert env["EPICS_CA_SERVER_PORT"] == env["EPICS_CAS_SERVER_PORT"] == "24680"
+    assert env["EPICS_CA_ADDR_LIST"] == env["EPICS_PVA_ADDR_LIST"] == "127.0.0.1"
+    assert env["EPICS_CA_AUTO_ADDR_LIST"] == env["EPICS_PVA_AUTO_ADDR_LIST"] == "NO"
+    assert env["EPICS_PVAS_INTF_ADDR_LIST"] == "127.0.0.1"
+    assert env["EPICS_PVAS_BEACON_ADDR_LIST"] == "127.0.0.1"
+    assert env["EPICS_PVAS_AUTO_BEACON_ADDR_LIST"] == "NO"
     # The user's own choice stands.
     env = {"EPICS_CAS_BEACON_ADDR_LIST": "127.0.0.2", "EPICS_CAS_SERVER_PORT": "24682"}
     assert configure_environment(None, "127.0.0.1", env) == 24682
     assert env["EPICS_CAS_BEACON_ADDR_LIST"] == "127.0.0.2"
+
+
+def test_launched_iocs_get_a_loopback_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What launch.py hands the IOC process: CA and PVA on loopback, nothing inherited."""
+    from catui.ioc_examples.launch import _ioc_env
+
+    monkeypatch.setenv("EPICS_PVA_ADDR_LIST", "10.0.0.255")
+    monkeypatch.setenv("EPICS_CAS_INTF_ADDR_LIST", "0.0.0.0")
+    env = _ioc_env(None)
+    assert "EPICS_CAS_INTF_ADDR_LIST" not in env  # the IOC sets it from --interface
+    assert env["EPICS_CA_ADDR_LIST"] == env["EPICS_PVA_ADDR_LIST"] == "127.0.0.1"
+    assert env["EPICS_CA_AUTO_ADDR_LIST"] == env["EPICS_PVA_AUTO_ADDR_LIST"] == "NO"
+    assert env["EPICS_PVAS_BEACON_ADDR_LIST"] == "127.0.0.1"
+    assert env["EPICS_PVAS_AUTO_BEACON_ADDR_LIST"] == "NO"
+    assert env["EPICS_PVA_SERVER_PORT"] == env["EPICS_PVAS_SERVER_PORT"]
+    assert env["EPICS_PVA_BROADCAST_PORT"] == env["EPICS_PVAS_BROADCAST_PORT"]
+    assert not {env["EPICS_PVA_SERVER_PORT"], env["EPICS_PVA_BROADCAST_PORT"]} & {"5075", "5076"}

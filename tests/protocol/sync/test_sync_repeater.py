@@ -33,6 +33,7 @@ from protocol.sync.repeater import (
     udp_port_in_use,
 )
 from tests.support.iocs import free_port
+from tests.support.processes import end_processes, repeater_pids
 
 ROOT = Path(__file__).resolve().parents[3]
 LOOPBACK = "127.0.0.1"
@@ -246,7 +247,9 @@ def test_register_with_repeater_sends_register_to_loopback() -> None:
 
 
 class RepeaterProcess:
-    def __init__(self, port: int, log_path: Path, *extra: str) -> None:
+    def __init__(
+        self, port: int, log_path: Path, *extra: str, pass_fds: tuple[int, ...] = ()
+    ) -> None:
         self.port = port
         self.log_path = log_path
         self._log = log_path.open("w")
@@ -256,6 +259,7 @@ class RepeaterProcess:
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            pass_fds=pass_fds,
         )
 
     @property
@@ -289,10 +293,11 @@ class RepeaterProcess:
 def start_repeater(tmp_path: Path) -> Iterator[Callable[..., RepeaterProcess]]:
     started: list[RepeaterProcess] = []
 
-    def start(port: int | None = None, *extra: str) -> RepeaterProcess:
-        proc = RepeaterProcess(
-            port or free_port(), tmp_path / f"repeater{len(started)}.log", *extra
-        )
+    def start(
+        port: int | None = None, *extra: str, pass_fds: tuple[int, ...] = ()
+    ) -> RepeaterProcess:
+        log_path = tmp_path / f"repeater{len(started)}.log"
+        proc = RepeaterProcess(port or free_port(), log_path, *extra, pass_fds=pass_fds)
         started.append(proc)
         return proc
 
@@ -415,16 +420,99 @@ def test_ensure_repeater_spawns_once(spawned: list[subprocess.Popen[bytes]]) -> 
     env = {k: v for k, v in CHILD_ENV.items() if k != "PYTHONPATH"}  # it must add its own
     assert ensure_repeater(port, env, bind=LOOPBACK) is True
     assert len(spawned) == 1
-    deadline = time.monotonic() + 10
-    while not udp_port_in_use(port):
-        assert spawned[0].poll() is None, "the spawned repeater exited"
-        assert time.monotonic() < deadline, "the spawned repeater never bound its port"
-        time.sleep(0.02)
+    # Taken the moment ensure_repeater returns, long before the child has started:
+    # the next client does not start a second repeater.
+    assert udp_port_in_use(port)
     assert ensure_repeater(port, env, bind=LOOPBACK) is False
     assert len(spawned) == 1
     with udp_socket() as client:
         register_with_repeater(client, port)
         assert receive(client) == CONFIRM_LOOPBACK
+    assert spawned[0].poll() is None
+
+
+# Each of WORKERS processes runs THREADS threads that call ensure_repeater CALLS
+# times back to back, all from the same moment: clients of several scripts and
+# threads starting at once, the pattern that started five repeaters under load.
+WORKERS, THREADS, CALLS = 4, 4, 25
+RACE_WORKER = """
+import sys, threading, time
+from protocol.sync.repeater import ensure_repeater
+port, start, threads, calls = int(sys.argv[1]), float(sys.argv[2]), *map(int, sys.argv[3:])
+started = []
+def client():
+    for _ in range(calls):
+        started.append(ensure_repeater(port, bind="127.0.0.1"))
+time.sleep(max(0.0, start - time.time()))
+workers = [threading.Thread(target=client) for _ in range(threads)]
+for w in workers: w.start()
+for w in workers: w.join()
+print(sum(started), len(started))
+"""
+
+
+@pytest.fixture
+def race_port() -> Iterator[int]:
+    """A fresh repeater port; every repeater process on it is ended afterwards."""
+    port = free_port()
+    yield port
+    end_processes(repeater_pids(port))
+
+
+def test_concurrent_clients_start_one_repeater(race_port: int) -> None:
+    start = time.time() + 2.0  # after every worker's imports, on a loaded machine too
+    argv = [sys.executable, "-c", RACE_WORKER, *map(str, (race_port, start, THREADS, CALLS))]
+    workers = [
+        subprocess.Popen(argv, env=CHILD_ENV, stdout=subprocess.PIPE, text=True)
+        for _ in range(WORKERS)
+    ]
+    counts = [worker.communicate(timeout=60)[0].split() for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers), counts
+    assert [int(calls) for _, calls in counts] == [THREADS * CALLS] * WORKERS
+    assert sum(int(started) for started, _ in counts) == 1, counts
+    pids = repeater_pids(race_port)
+    assert len(pids) == 1, pids
+    with udp_socket() as client:
+        register_with_repeater(client, race_port)
+        assert receive(client) == CONFIRM_LOOPBACK
+
+
+def test_repeater_serves_on_an_inherited_socket(
+    start_repeater: Callable[..., RepeaterProcess],
+) -> None:
+    port = free_port()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((LOOPBACK, port))
+    with sock:
+        fd = sock.fileno()
+        rep = start_repeater(port, "--fd", str(fd), pass_fds=(fd,))
+    with udp_socket() as client:
+        register_with_repeater(client, port)
+        assert receive(client) == CONFIRM_LOOPBACK
+    assert f"listening on {LOOPBACK}:{port}" in rep.log
+    rep.proc.send_signal(signal.SIGTERM)
+    assert rep.proc.wait(5) == 0
+    assert not udp_port_in_use(port)
+
+
+@pytest.mark.parametrize("kind", ["closed", "tcp", "unbound", "other port"])
+def test_repeater_refuses_a_descriptor_that_is_not_its_socket(
+    kind: str, start_repeater: Callable[..., RepeaterProcess]
+) -> None:
+    port = free_port()
+    if kind == "closed":
+        rep = start_repeater(port, "--fd", "999")
+    else:
+        family_type = socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM
+        sock = socket.socket(socket.AF_INET, family_type)
+        if kind != "unbound":
+            sock.bind((LOOPBACK, port if kind == "tcp" else free_port()))
+        with sock:
+            fd = sock.fileno()
+            rep = start_repeater(port, "--fd", str(fd), pass_fds=(fd,))
+    assert rep.proc.wait(10) == 1
+    assert "cannot serve on descriptor" in rep.log
+    assert "Traceback" not in rep.log
 
 
 class ExitedChild:
@@ -444,7 +532,28 @@ def test_ensure_repeater_reads_the_port_from_env(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(repeater_module, "Popen", fake_popen)
     port = free_port()
     assert ensure_repeater(env={"EPICS_CA_REPEATER_PORT": str(port)}) is True
-    assert calls == [[sys.executable, "-m", "protocol.sync.repeater", "--port", str(port)]]
+    ((*argv, fd_option, fd),) = calls
+    assert argv == [sys.executable, "-m", "protocol.sync.repeater", "--port", str(port)]
+    assert fd_option == "--fd" and fd.isdigit()
+    assert not udp_port_in_use(port)  # the parent's copy is closed: the child holds it
+
+
+def test_without_descriptor_passing_the_repeater_binds_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where a socket cannot be inherited (Windows), the child binds the port."""
+    calls: list[tuple[list[str], bool]] = []
+
+    def fake_popen(argv: list[str], **kwargs: Any) -> ExitedChild:
+        calls.append((argv, udp_port_in_use(port)))
+        return ExitedChild()
+
+    monkeypatch.setattr(repeater_module, "Popen", fake_popen)
+    monkeypatch.setattr(repeater_module, "_PASS_SOCKET", False)
+    port = free_port()
+    assert ensure_repeater(port, {}, bind=LOOPBACK) is True
+    argv = [sys.executable, "-m", "protocol.sync.repeater", "--port", str(port)]
+    assert calls == [([*argv, "--bind", LOOPBACK], False)]  # the port was free for the child
 
 
 def test_ensure_repeater_never_raises(
