@@ -1,0 +1,461 @@
+"""The synchronous client's toolkit: open a channel, read, write, and the checks on the way.
+
+Used by :mod:`.client` (one connection per call), :mod:`.channels` (channels kept
+open) and :mod:`.blocker` (requests on a ``Blocker``'s own channels).  A read or a
+write is written once, as a generator of the messages to send (:func:`read_steps`,
+:func:`write_steps`): :func:`drive` runs one blocking on a connection; the Blocker
+runs the same generators from its loop, one reply at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Generator, Sequence
+from typing import Any
+
+from ..channel_types import ChannelType, DataTypeSpec
+from ..circuit import ClientChannel
+from ..commands import (
+    AccessRights,
+    ClearChannelRequest,
+    CreateChanResponse,
+    CreateChFailResponse,
+    EchoRequest,
+    EchoResponse,
+    ErrorResponse,
+    Message,
+    ReadNotifyRequest,
+    ReadNotifyResponse,
+    ReadRequest,
+    ReadResponse,
+    ServerDisconnResponse,
+    WriteNotifyRequest,
+    WriteNotifyResponse,
+    WriteRequest,
+    check_pv_name,
+)
+from ..commands.base import check_priority
+from ..errors import (
+    CAError,
+    CATimeoutError,
+    CAValueError,
+    ChannelAccessDenied,
+    ConnectTimeoutError,
+    DisconnectedError,
+    ErrorResponseReceived,
+)
+from ..values import STRING_ENCODING
+from .config import CAConfig, load_config, search_destinations
+from .connection import Connection
+from .search import Searcher
+
+__all__ = [
+    "Steps",
+    "await_created",
+    "await_reply",
+    "before_sending",
+    "check_timeout",
+    "check_value",
+    "close_channel",
+    "connect_channel",
+    "create",
+    "drive",
+    "enum_choices",
+    "enum_indices",
+    "naming",
+    "need",
+    "needs_enum_choices",
+    "new_searcher",
+    "not_found",
+    "prepare",
+    "read_channel",
+    "read_steps",
+    "read_type",
+    "search",
+    "server_error",
+    "write_channel",
+    "write_request",
+    "write_steps",
+]
+
+#: A read or write as a generator: it yields each request to send and is sent the
+#: reply (None for a plain WRITE once the server has handled it); it returns the
+#: result, and raises what the operation raises.
+Steps = Generator[Message, Any, Any]
+
+
+def check_timeout(timeout: float) -> None:
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0:
+        raise CAValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    if timeout == float("inf"):  # a socket timeout cannot be infinite (OverflowError)
+        raise CAValueError("timeout must be finite, not inf")
+
+
+def new_searcher(config: CAConfig, deadline: float, what: str) -> Searcher:
+    destinations = search_destinations(config)
+    if not destinations and not config.name_servers:
+        raise CAError(
+            f"cannot search for {what}: no search addresses "
+            "(EPICS_CA_AUTO_ADDR_LIST=NO and EPICS_CA_ADDR_LIST is empty)"
+        )
+    return Searcher(destinations, config.name_servers, deadline - time.monotonic())
+
+
+def not_found(name: str, searcher: Searcher, timeout: float) -> CATimeoutError:
+    return ConnectTimeoutError(
+        f"PV {name!r} not found: searched {searcher.describe()} for {timeout:g} s"
+    )
+
+
+def search(name: str, config: CAConfig, deadline: float, timeout: float) -> tuple[str, int]:
+    searcher = new_searcher(config, deadline, repr(name))
+    try:
+        found = searcher.resolve([name], deadline)
+        if name not in found:
+            raise not_found(name, searcher, timeout)
+        return found[name]
+    finally:
+        searcher.close()
+
+
+def create(
+    conn: Connection, channels: Sequence[ClientChannel], deadline: float
+) -> dict[int, CAError]:
+    """Create ``channels`` on a new circuit: handshake and every CREATE_CHAN in one write.
+
+    Returns the failures by cid (the others are connected).
+    """
+    conn.send(*conn.handshake(), *(channel.create() for channel in channels))
+    return await_created(conn, channels, deadline)
+
+
+def await_created(
+    conn: Connection, channels: Sequence[ClientChannel], deadline: float
+) -> dict[int, CAError]:
+    """Wait for the server's answer to each channel's CREATE_CHAN; failures by cid."""
+    pending = {channel.cid: channel for channel in channels}
+    failures: dict[int, CAError] = {}
+    host, port = conn.circuit.address
+
+    def answers(msg: Message) -> bool:
+        if isinstance(msg, (CreateChanResponse, CreateChFailResponse)):
+            return msg.cid in pending
+        return isinstance(msg, ErrorResponse)
+
+    while pending:
+        names = ", ".join(repr(channel.name) for channel in pending.values())
+        try:
+            reply = conn.recv_until(answers, deadline, f"creating channel {names}")
+        except CATimeoutError as exc:
+            failures.update((cid, before_sending(exc)) for cid in pending)
+            break
+        assert isinstance(reply, (ErrorResponse, CreateChanResponse, CreateChFailResponse))
+        if isinstance(reply, ErrorResponse):
+            if reply.cid not in pending:
+                raise ErrorResponseReceived(
+                    f"creating {names}: {reply.status.name}: {reply.error_message}", reply
+                )
+            name = pending[reply.cid].name
+            failures[reply.cid] = ErrorResponseReceived(
+                f"creating PV {name!r}: {reply.status.name}: {reply.error_message}", reply
+            )
+        elif isinstance(reply, CreateChFailResponse):
+            name = pending[reply.cid].name
+            failures[reply.cid] = ErrorResponseReceived(
+                f"the server at {host}:{port} refused to create PV {name!r}", reply
+            )
+        pending.pop(reply.cid, None)
+    return failures
+
+
+def prepare(timeout: float, priority: int, repeater: bool) -> tuple[CAConfig, float]:
+    check_priority(priority)
+    check_timeout(timeout)
+    deadline = time.monotonic() + timeout
+    config = load_config()
+    if repeater:
+        from .repeater import ensure_repeater
+
+        ensure_repeater(config.repeater_port)
+    return config, deadline
+
+
+def connect_channel(
+    pv_name: str, timeout: float, priority: int, repeater: bool
+) -> tuple[Connection, ClientChannel, float]:
+    """Search, connect and create the channel within ``timeout`` seconds."""
+    check_pv_name(pv_name)
+    config, deadline = prepare(timeout, priority, repeater)
+    server = search(pv_name, config, deadline, timeout)  # ConnectTimeoutError if not found
+    try:
+        conn = Connection(server, priority, config.max_array_bytes, deadline - time.monotonic())
+    except CAError as exc:  # ConnectTimeoutError or DisconnectedError: name the PV
+        raise naming(exc, pv_name) from None
+    try:
+        channel = conn.circuit.new_channel(pv_name)
+        failure = create(conn, [channel], deadline).get(channel.cid)
+        if failure is not None:
+            raise failure  # a timeout is already a ConnectTimeoutError (await_created)
+    except BaseException:
+        conn.close()
+        raise
+    return conn, channel, deadline
+
+
+def before_sending(exc: CATimeoutError) -> ConnectTimeoutError:
+    """``exc`` as what it is: a timeout before any request went out."""
+    return exc if isinstance(exc, ConnectTimeoutError) else ConnectTimeoutError(str(exc))
+
+
+def naming(exc: CAError, pv_name: str) -> CAError:
+    """``exc`` with its message prefixed by the PV name (a connect failure names a server)."""
+    exc.args = (f"PV {pv_name!r}: {exc}", *exc.args[1:])
+    return exc
+
+
+def close_channel(conn: Connection, channel: ClientChannel) -> None:
+    if not conn.closed and channel.sid is not None:
+        with contextlib.suppress(OSError):
+            conn.sock.sendall(bytes(ClearChannelRequest(channel.sid, channel.cid)))
+    conn.close()
+
+
+def server_error(what: str, reply: ErrorResponse) -> ErrorResponseReceived:
+    """The error to raise for the server's ERROR answer to a request."""
+    return ErrorResponseReceived(
+        f"{what}: the server answered {reply.status.name} "
+        f"({reply.status.description}): {reply.error_message}",
+        reply,
+    )
+
+
+def await_reply(
+    conn: Connection, channel: ClientChannel, ioid: int, deadline: float, what: str
+) -> Any:
+    """The reply to request ``ioid``; server errors raise."""
+
+    def answers(msg: Message) -> bool:
+        if isinstance(msg, (ReadNotifyResponse, WriteNotifyResponse, ReadResponse)):
+            return msg.ioid == ioid
+        if isinstance(msg, ServerDisconnResponse):
+            return msg.cid == channel.cid
+        return isinstance(msg, ErrorResponse)
+
+    try:
+        reply = conn.recv_until(answers, deadline, what)
+    except CATimeoutError as exc:
+        raise CATimeoutError(f"{exc} (timeout)") from None
+    if isinstance(reply, ErrorResponse):
+        raise server_error(what, reply)
+    if isinstance(reply, ServerDisconnResponse):
+        raise DisconnectedError(f"{what}: the server dropped the channel")
+    return reply
+
+
+def _await_handled(conn: Connection, channel: ClientChannel, deadline: float, what: str) -> None:
+    """Wait for the ECHO sent behind a plain WRITE: the server has handled the write."""
+
+    def handled(msg: Message) -> bool:
+        if isinstance(msg, ServerDisconnResponse):
+            return msg.cid == channel.cid
+        return isinstance(msg, (EchoResponse, ErrorResponse))
+
+    reply = conn.recv_until(handled, deadline, what)
+    if isinstance(reply, ServerDisconnResponse):
+        raise DisconnectedError(f"{what}: the server dropped the channel")
+    if isinstance(reply, ErrorResponse):
+        raise server_error(what, reply)
+
+
+def drive(conn: Connection, channel: ClientChannel, steps: Steps, deadline: float) -> Any:
+    """Run ``steps`` on ``conn``, blocking until done or ``deadline``; return the result."""
+    reply: Any = None
+    while True:
+        try:
+            request = steps.send(reply)
+        except StopIteration as stop:
+            return stop.value
+        if isinstance(request, WriteRequest):
+            # A plain WRITE is answered only when it fails; the ECHO behind it tells
+            # us the server has handled it, so a refusal is reported, not lost.
+            conn.send(request, EchoRequest())
+            _await_handled(conn, channel, deadline, f"writing {channel.name!r}")
+            reply = None
+        else:
+            assert isinstance(request, (ReadNotifyRequest, ReadRequest, WriteNotifyRequest))
+            verb = "writing" if isinstance(request, WriteNotifyRequest) else "reading"
+            conn.send(request)
+            reply = await_reply(conn, channel, request.ioid, deadline, f"{verb} {channel.name!r}")
+
+
+def need(channel: ClientChannel, right: AccessRights, verb: str) -> None:
+    if not channel.access_rights & right:
+        address = "{}:{}".format(*channel.circuit.address)
+        raise ChannelAccessDenied(
+            f"no {verb} access to {channel.name!r} on {address} "
+            f"(the server grants {channel.access_rights.name})"
+        )
+
+
+def read_type(
+    channel: ClientChannel, data_type: DataTypeSpec, force_int_enums: bool
+) -> DataTypeSpec:
+    """What ``read()`` asks for: an ENUM as its strings unless ``force_int_enums``."""
+    if data_type is None and channel.native_data_type == ChannelType.ENUM and not force_int_enums:
+        return ChannelType.STRING
+    return data_type
+
+
+def read_steps(
+    channel: ClientChannel, data_type: DataTypeSpec, data_count: int | None, notify: bool = True
+) -> Steps:
+    """Read ``channel`` as ``data_type`` (resolved against its native type)."""
+    need(channel, AccessRights.READ, "read")
+    request = channel.read(data_type, data_count, notify)
+    reply = yield request
+    if isinstance(reply, ReadNotifyResponse) and not reply.status.success:
+        raise ErrorResponseReceived(
+            f"reading {channel.name!r} as {request.data_type.name} failed: "
+            f"{reply.status.name} ({reply.status.description})",
+            reply,
+        )
+    return reply
+
+
+def read_channel(
+    conn: Connection,
+    channel: ClientChannel,
+    deadline: float,
+    data_type: DataTypeSpec,
+    data_count: int | None,
+    notify: bool,
+    force_int_enums: bool,
+) -> Any:
+    steps = read_steps(channel, read_type(channel, data_type, force_int_enums), data_count, notify)
+    return drive(conn, channel, steps, deadline)
+
+
+def _stringy(data: Any) -> bool:
+    if isinstance(data, (str, bytes)):
+        return True
+    if isinstance(data, Sequence) and len(data) > 0:
+        return isinstance(data[0], (str, bytes))
+    return False
+
+
+def needs_enum_choices(channel: ClientChannel, data: Any, data_type: DataTypeSpec) -> bool:
+    """Whether writing ``data`` takes the channel's ENUM choices (text names a choice)."""
+    return data_type is None and channel.native_data_type == ChannelType.ENUM and _stringy(data)
+
+
+def enum_choices(reply: Any) -> list[str]:
+    """The choices in a CTRL_ENUM reply."""
+    return [raw.decode(STRING_ENCODING) for raw in reply.metadata.enum_strings]
+
+
+def enum_indices(data: Any, choices: list[str], pv_name: str) -> list[int]:
+    items = [data] if isinstance(data, (str, bytes)) else list(data)
+    indices = []
+    for item in items:
+        text = item.decode(STRING_ENCODING) if isinstance(item, bytes) else item
+        if text in choices:
+            indices.append(choices.index(text))
+        elif text.strip().isdigit() and int(text) < max(len(choices), 1):
+            indices.append(int(text))
+        else:
+            raise CAValueError(
+                f"{pv_name!r} has no choice {text!r}; its choices are "
+                f"{', '.join(map(repr, choices)) or '(none)'}"
+            )
+    return indices
+
+
+def check_value(channel: ClientChannel, data: Any) -> None:
+    """Refuse a value no channel takes: empty, or an array of more than one dimension."""
+    if isinstance(data, (Sequence, bytes)) and not isinstance(data, str) and len(data) == 0:
+        raise CAValueError(f"nothing to write to {channel.name!r}: the value is empty")
+    if getattr(data, "ndim", 1) > 1:  # a numpy array would be flattened silently
+        raise CAValueError(
+            f"{channel.name!r} takes a scalar or a 1-D sequence, not a {data.ndim}-D array"
+        )
+
+
+def write_request(
+    channel: ClientChannel,
+    data: Any,
+    data_type: DataTypeSpec,
+    metadata: Any,
+    notify: bool,
+    choices: list[str] | None = None,
+) -> Message:
+    """Infer the DBR type from the value and the channel, and build the request.
+
+    ``choices`` are the channel's ENUM choices, needed when
+    :func:`needs_enum_choices` says so (text to an ENUM selects a choice by name).
+    """
+    check_value(channel, data)
+    native = channel.native_data_type
+    if data_type is None:
+        if native == ChannelType.ENUM and _stringy(data):
+            assert choices is not None, "needs_enum_choices() said so: read them first"
+            data = enum_indices(data, choices, channel.name)
+            data_type = ChannelType.ENUM
+        elif (
+            native == ChannelType.CHAR
+            and isinstance(data, str)
+            and (channel.native_data_count or 1) > 1
+        ):
+            # A long string in a CHAR waveform: the text and its NUL.
+            data = data.encode(STRING_ENCODING) + b"\0"
+            data_type = ChannelType.CHAR
+        elif _stringy(data) and not (native == ChannelType.CHAR and isinstance(data, bytes)):
+            # Text to a number or a one-element CHAR: the server converts it (and
+            # refuses text that is not a number). Bytes to a CHAR are raw values.
+            data_type = ChannelType.STRING
+        elif native == ChannelType.STRING and not _stringy(data):
+            data_type = _numeric_type(data)
+    request = channel.write(data, data_type, None, notify, metadata)
+    capacity = channel.native_data_count
+    if capacity and request.data_count > capacity:
+        raise CAValueError(
+            f"{channel.name!r} holds at most {capacity} element(s); "
+            f"{request.data_count} given would be cut by the server"
+        )
+    return request
+
+
+def _numeric_type(data: Any) -> ChannelType:
+    items = data if isinstance(data, Sequence) else [data]
+    return ChannelType.DOUBLE if any(isinstance(x, float) for x in items) else ChannelType.LONG
+
+
+def write_steps(
+    channel: ClientChannel, data: Any, notify: bool, data_type: DataTypeSpec, metadata: Any
+) -> Steps:
+    """Write ``data`` as :func:`protocol.sync.client.write` does: checks, then the request.
+
+    Text to an ENUM reads the choices first (CTRL_ENUM), so that an unknown choice
+    raises before the write is sent.  Returns the WRITE_NOTIFY reply, or None.
+    """
+    need(channel, AccessRights.WRITE, "write")
+    check_value(channel, data)  # before the choices are read
+    choices = None
+    if needs_enum_choices(channel, data, data_type):
+        reply = yield from read_steps(channel, ChannelType.CTRL_ENUM, 1)
+        choices = enum_choices(reply)
+    reply = yield write_request(channel, data, data_type, metadata, notify, choices)
+    return reply if notify else None
+
+
+def write_channel(
+    conn: Connection,
+    channel: ClientChannel,
+    data: Any,
+    notify: bool,
+    data_type: DataTypeSpec,
+    metadata: Any,
+    deadline: float,
+) -> Any:
+    steps = write_steps(channel, data, notify, data_type, metadata)
+    return drive(conn, channel, steps, deadline)
