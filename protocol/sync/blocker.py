@@ -71,7 +71,7 @@ def interrupt_all() -> None:
         blocker.interrupt()
 
 
-class _PV:
+class PVState:
     """One (name, priority): its search state, channel and subscriptions."""
 
     def __init__(self, name: str, priority: int) -> None:
@@ -139,13 +139,14 @@ class Blocker:
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
-        self._pvs: dict[tuple[str, int], _PV] = {}
+        self._pvs: dict[tuple[str, int], PVState] = {}
         # Indexes that keep per-message and per-pass work independent of the PV count.
-        self._by_name: dict[str, set[_PV]] = {}
-        self._searching: set[_PV] = set()
-        self._pv_by_channel: dict[ClientChannel, _PV] = {}
+        self._by_name: dict[str, set[PVState]] = {}
+        self._searching: set[PVState] = set()
+        self._pv_by_channel: dict[ClientChannel, PVState] = {}
         self._conns: dict[tuple[tuple[str, int], int], Connection] = {}
-        self._by_subid: dict[tuple[Connection, int], tuple[Subscription, _PV]] = {}
+        # Per circuit: subscriptionid -> (subscription, PV), for the dispatch of updates.
+        self._by_subid: dict[Connection, dict[int, tuple[Subscription, PVState]]] = {}
         self._last_heard: dict[Connection, float] = {}
         self._echo_sent: dict[Connection, float] = {}
         # Circuits whose non-blocking connect is under way -> when to give up.  They
@@ -252,86 +253,24 @@ class Blocker:
         BlockerDiagnostics
             Immutable; see :mod:`protocol.sync.diagnostics`.
         """
-        from .diagnostics import (
-            CONNECTED,
-            CONNECTING,
-            SEARCHING,
-            BlockerDiagnostics,
-            CircuitDiagnostics,
-            DuplicateServer,
-            NameServerDiagnostics,
-            PVDiagnostics,
-        )
+        from .diagnostics import snapshot
 
-        with self._diag_lock:
-            pvs = list(self._pvs.values())
-            conns = list(self._conns.items())
-            opened = dict(self._opened)
-            duplicates = list(self._duplicates)
-            duplicate_count = self._duplicate_count
-            running = self._running
-            config = self._config_in_effect or self.config
+        with self._diag_lock:  # copies only: the snapshot is built outside
+            running, config = self._running, self._config_in_effect or self.config
             searcher = self.searcher if running else None
-        now, wall = time.monotonic(), time.time()
-
-        def clock(t: float | None) -> float | None:
-            return None if t is None else wall - (now - t)
-
-        channels: dict[Connection, int] = {}
-        entries = []
-        for pv in pvs:
-            # Each attribute is read once: a field may be an event newer than another.
-            conn, channel = pv.conn, pv.channel
-            if channel is None or conn is None:
-                state, server = SEARCHING, None
-            else:
-                state = CONNECTED if channel.sid is not None else CONNECTING
-                server = conn.circuit.address
-                channels[conn] = channels.get(conn, 0) + 1
-            entries.append(
-                PVDiagnostics(
-                    name=pv.name,
-                    priority=pv.priority,
-                    state=state,
-                    server=server,
-                    searches=pv.searches,
-                    search_started=clock(pv.search_started),
-                    last_search=clock(pv.last_search),
-                    next_search=clock(pv.next_search) if state == SEARCHING else None,
-                    connected_since=clock(pv.connected_at) if state == CONNECTED else None,
-                    losses=pv.losses,
-                    subscriptions=len(pv.subs),
-                )
-            )
-        entries.sort(key=lambda entry: (entry.name, entry.priority))
-        circuits = sorted(
-            (
-                CircuitDiagnostics(
-                    address=address,
-                    priority=priority,
-                    channels=channels.get(conn, 0),
-                    connected_since=wall - (now - opened.get(conn, now)),
-                    last_heard=clock(self._last_heard.get(conn)),
-                )
-                for (address, priority), conn in conns
-                if conn in opened  # not while its TCP connect is under way
-            ),
-            key=lambda circuit: (circuit.address, circuit.priority),
-        )
-        return BlockerDiagnostics(
-            taken_at=wall,
+            pvs, circuits = list(self._pvs.values()), list(self._conns.items())
+            opened, duplicates = dict(self._opened), list(self._duplicates)
+            duplicate_count = self._duplicate_count
+        return snapshot(
             running=running,
             config=config,
-            destinations=tuple(searcher.destinations) if searcher is not None else (),
-            name_servers=tuple(
-                NameServerDiagnostics(server.address, server.sock is not None)
-                for server in (searcher.name_servers if searcher is not None else ())
-            ),
-            pvs=tuple(entries),
-            circuits=tuple(circuits),
-            duplicates=tuple(DuplicateServer(*duplicate) for duplicate in duplicates),
+            searcher=searcher,
+            pvs=pvs,
+            circuits=circuits,
+            opened=opened,
+            last_heard=self._last_heard,
+            duplicates=duplicates,
             duplicate_count=duplicate_count,
-            datagrams_sent=searcher.datagrams_sent if searcher is not None else 0,
         )
 
     def _duplicate(self, duplicate: Duplicate) -> None:
@@ -383,15 +322,12 @@ class Blocker:
 
     # -- subscriptions ------------------------------------------------------
     def _add(self, sub: Subscription) -> None:
-        with sub._lock:
-            if sub._interrupt_pending:
-                sub._interrupt_pending = False
-                self._interrupted = True
-            sub._blocker = self
+        if sub.attach(self):
+            self._interrupted = True
         key = (sub.pv_name, sub.priority)
         pv = self._pvs.get(key)
         if pv is None:
-            pv = _PV(*key)
+            pv = PVState(*key)
             pv.next_search = pv.search_started = time.monotonic()
             with self._diag_lock:
                 self._pvs[key] = pv
@@ -404,17 +340,16 @@ class Blocker:
         if pv.channel is not None and pv.conn is not None and pv.channel.sid is not None:
             self._subscribe(pv, sub)
         else:
-            sub._connection_changed(ConnectionState.SEARCHING, None)
+            sub.connection_changed(ConnectionState.SEARCHING, None)
 
     def _remove(self, sub: Subscription) -> None:
         pv = self._pvs.get((sub.pv_name, sub.priority))
         if pv is None or sub not in pv.subs:
             return
         subid = pv.subs.pop(sub)
-        with sub._lock:
-            sub._blocker = None
+        sub.detach(self)
         if pv.conn is not None and pv.channel is not None and subid is not None:
-            self._by_subid.pop((pv.conn, subid), None)
+            self._by_subid.get(pv.conn, {}).pop(subid, None)
             if not pv.subs:
                 self._clear(pv)
             else:
@@ -432,7 +367,7 @@ class Blocker:
                 del self._by_name[pv.name]
             self._searching.discard(pv)
 
-    def _data_type(self, pv: _PV, sub: Subscription) -> ChannelType:
+    def _data_type(self, pv: PVState, sub: Subscription) -> ChannelType:
         assert pv.channel is not None and pv.channel.native_data_type is not None
         native = pv.channel.native_data_type
         if sub.data_type is not None:
@@ -441,18 +376,18 @@ class Blocker:
             return ChannelType.TIME_STRING
         return resolve_data_type("time", native)
 
-    def _subscribe(self, pv: _PV, sub: Subscription) -> None:
+    def _subscribe(self, pv: PVState, sub: Subscription) -> None:
         assert pv.channel is not None and pv.conn is not None
         request = pv.channel.subscribe(
             self._data_type(pv, sub), sub.data_count, sub.low, sub.high, sub.to, sub.mask
         )
         pv.subs[sub] = request.subscriptionid
-        self._by_subid[(pv.conn, request.subscriptionid)] = (sub, pv)
+        self._by_subid.setdefault(pv.conn, {})[request.subscriptionid] = (sub, pv)
         sub.server_address = pv.conn.circuit.address
         sub.native_data_type = pv.channel.native_data_type
         sub.native_data_count = pv.channel.native_data_count
         sub.access_rights = pv.channel.access_rights
-        sub._connection_changed(ConnectionState.CONNECTED, pv.conn.circuit.address)
+        sub.connection_changed(ConnectionState.CONNECTED, pv.conn.circuit.address)
         pv.conn.queue(request)
 
     # -- searching and connecting --------------------------------------------
@@ -477,7 +412,7 @@ class Blocker:
                 pv.interval = _FIRST_RETRY
                 pv.next_search = min(pv.next_search, now + _FIRST_RETRY)
 
-    def _connect(self, pv: _PV, server: tuple[str, int]) -> None:
+    def _connect(self, pv: PVState, server: tuple[str, int]) -> None:
         key = (server, pv.priority)
         conn = self._conns.get(key)
         fresh = conn is None
@@ -551,7 +486,7 @@ class Blocker:
             self._selector.unregister(conn.sock)
         conn.close()
 
-    def _leave_pending(self, pv: _PV) -> None:
+    def _leave_pending(self, pv: PVState) -> None:
         """``pv`` is dropped while its circuit connects; the last one out abandons it."""
         conn = pv.conn
         assert conn is not None and pv.channel is not None
@@ -561,7 +496,7 @@ class Blocker:
         if not any(other.conn is conn for other in self._pvs.values()):
             self._forget_pending(conn)
 
-    def _research(self, pv: _PV) -> None:
+    def _research(self, pv: PVState) -> None:
         if pv.channel is not None:
             self._pv_by_channel.pop(pv.channel, None)
             if pv.conn is not None:
@@ -590,10 +525,10 @@ class Blocker:
             return
         self._last_heard[conn] = time.monotonic()
         self._echo_sent.pop(conn, None)
-        by_subid = self._by_subid
+        by_subid = self._by_subid.get(conn, {})
         for message in messages:
             if type(message) is EventAddResponse:
-                target = by_subid.get((conn, message._h[5]))
+                target = by_subid.get(message.header_values[5])
                 if target is not None:
                     # Data flows: the circuit works, so a later loss may re-search at once.
                     target[1].penalty = 0.0
@@ -601,7 +536,7 @@ class Blocker:
             else:
                 self._handle(conn, message)
 
-    def _pv_for_channel(self, conn: Connection, cid: int) -> _PV | None:
+    def _pv_for_channel(self, conn: Connection, cid: int) -> PVState | None:
         channel = conn.circuit.channels.get(cid)
         return None if channel is None else self._pv_by_channel.get(channel)
 
@@ -623,7 +558,7 @@ class Blocker:
         elif isinstance(message, (CreateChFailResponse, ServerDisconnResponse)):
             pv = self._pv_for_channel(conn, message.cid)
             if pv is not None:
-                self._channel_gone(pv, f"the server at {conn._where()} dropped PV {pv.name!r}")
+                self._channel_gone(pv, f"the server at {conn.where()} dropped PV {pv.name!r}")
         elif isinstance(message, ErrorResponse):
             self._server_error(conn, message)
 
@@ -635,7 +570,7 @@ class Blocker:
             pv = self._pv_for_channel(conn, original.parameter1)
         name = pv.name if pv is not None else "?"
         text = (
-            f"server {conn._where()} reported {message.status.name} for PV {name!r}: "
+            f"server {conn.where()} reported {message.status.name} for PV {name!r}: "
             f"{message.error_message}"
         )
         if self.keep_searching or self.reconnect:
@@ -646,14 +581,14 @@ class Blocker:
             return
         raise ErrorResponseReceived(text, message)
 
-    def _channel_gone(self, pv: _PV, why: str) -> None:
+    def _channel_gone(self, pv: PVState, why: str) -> None:
         if pv.conn is not None:
             for subid in pv.subs.values():
                 if subid is not None:
-                    self._by_subid.pop((pv.conn, subid), None)
+                    self._by_subid.get(pv.conn, {}).pop(subid, None)
         for sub in pv.subs:
             pv.subs[sub] = None
-            sub._connection_changed(ConnectionState.DISCONNECTED, None)
+            sub.connection_changed(ConnectionState.DISCONNECTED, None)
         if not self.reconnect:
             raise DisconnectedError(why)
         logger.info("%s; searching again", why)
@@ -678,6 +613,7 @@ class Blocker:
             ) from None
         for pv in [pv for pv in self._pvs.values() if pv.conn is conn]:
             self._channel_gone(pv, str(exc))
+        self._by_subid.pop(conn, None)
 
     def _flush(self) -> None:
         for conn in list(self._conns.values()):
@@ -710,7 +646,7 @@ class Blocker:
         for conn, heard in list(self._last_heard.items()):
             sent = self._echo_sent.get(conn)
             if sent is not None and now - sent > _ECHO_GRACE:
-                self._lost(conn, DisconnectedError(f"{conn._where()} stopped answering"))
+                self._lost(conn, DisconnectedError(f"{conn.where()} stopped answering"))
             elif sent is None and now - heard > self._config.conn_tmo:
                 self._echo_sent[conn] = now
                 try:
@@ -718,7 +654,7 @@ class Blocker:
                 except DisconnectedError as exc:
                     self._lost(conn, exc)
 
-    def _clear(self, pv: _PV) -> None:
+    def _clear(self, pv: PVState) -> None:
         if pv.conn is not None and pv.channel is not None and not pv.conn.closed:
             try:
                 pv.conn.queue(pv.channel.clear())
@@ -735,9 +671,7 @@ class Blocker:
             self._running = False
         for pv in self._pvs.values():
             for sub in pv.subs:
-                with sub._lock:
-                    if sub._blocker is self:
-                        sub._blocker = None
+                sub.detach(self)
             if pv.channel is not None and pv.channel.sid is not None:
                 self._clear(pv)
         for conn in list(self._conns.values()):

@@ -219,7 +219,7 @@ class Connection:
                 self.sock.sendall(data)
             except OSError as exc:
                 self._lost()
-                raise DisconnectedError(f"lost the circuit to {self._where()}: {exc}") from None
+                raise DisconnectedError(f"lost the circuit to {self.where()}: {exc}") from None
 
     def send(self, *commands: Message) -> None:
         """Send ``commands`` in one write."""
@@ -228,9 +228,10 @@ class Connection:
             self.sock.sendall(data)
         except OSError as exc:
             self._lost()
-            raise DisconnectedError(f"lost the circuit to {self._where()}: {exc}") from None
+            raise DisconnectedError(f"lost the circuit to {self.where()}: {exc}") from None
 
-    def _where(self) -> str:
+    def where(self) -> str:
+        """The server's ``host:port``, for messages."""
         return "{}:{}".format(*self.circuit.address)
 
     def _lost(self) -> None:
@@ -254,10 +255,10 @@ class Connection:
             return []
         except OSError as exc:
             self._lost()
-            raise DisconnectedError(f"lost the circuit to {self._where()}: {exc}") from None
+            raise DisconnectedError(f"lost the circuit to {self.where()}: {exc}") from None
         if not nbytes:
             self._lost()
-            raise DisconnectedError(f"the server at {self._where()} closed the circuit")
+            raise DisconnectedError(f"the server at {self.where()} closed the circuit")
         try:
             return self.circuit.received(nbytes)
         except RemoteProtocolError:
@@ -284,7 +285,7 @@ class Connection:
                 self.sock.settimeout(0.0)
                 self._backlog = self._recv_for(what)
                 if not any(done(message) for message in self._backlog):
-                    raise CATimeoutError(f"{what}: no answer from {self._where()}")
+                    raise CATimeoutError(f"{what}: no answer from {self.where()}")
                 continue
             self.sock.settimeout(remaining)
             self._backlog = self._recv_for(what)

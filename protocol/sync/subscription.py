@@ -194,7 +194,8 @@ class Subscription:
         with self._lock:
             self.connection_callbacks.pop(token, None)
 
-    def _connection_changed(self, state: ConnectionState, address: tuple[str, int] | None) -> None:
+    def connection_changed(self, state: ConnectionState, address: tuple[str, int] | None) -> None:
+        """Record the new state and call the connection callbacks (used by the Blocker)."""
         self.state = state
         for token, ref in tuple(self.connection_callbacks.items()):
             func = ref()
@@ -213,6 +214,23 @@ class Subscription:
         self.interrupt()
 
     # -- blocking -----------------------------------------------------------
+    def attach(self, blocker: Blocker) -> bool:
+        """Record that ``blocker`` runs this subscription (used by the Blocker).
+
+        Returns True when :meth:`interrupt` was called before any blocker ran it: that
+        interrupt is meant for this one, which is to end at once.
+        """
+        with self._lock:
+            pending, self._interrupt_pending = self._interrupt_pending, False
+            self._blocker = blocker
+        return pending
+
+    def detach(self, blocker: Blocker) -> None:
+        """``blocker`` no longer runs this subscription (used by the Blocker)."""
+        with self._lock:
+            if self._blocker is blocker:
+                self._blocker = None
+
     def block(
         self,
         duration: float | None = None,
