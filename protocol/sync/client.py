@@ -227,16 +227,12 @@ def read_write_read(
     """
     conn, channel, deadline = operations.connect_channel(pv_name, timeout, priority, repeater)
     try:
-        initial = operations.read_channel(
-            conn, channel, deadline, read_data_type, None, True, force_int_enums
+        read_type = operations.read_type(channel, read_data_type, force_int_enums)
+        steps = operations.read_write_read_steps(
+            channel, data, notify, read_type, write_data_type, metadata
         )
-        response = operations.write_channel(
-            conn, channel, data, notify, write_data_type, metadata, deadline
-        )
-        final = operations.read_channel(
-            conn, channel, deadline, read_data_type, None, True, force_int_enums
-        )
-        return initial, response, final
+        result: tuple[Any, Any, Any] = operations.drive(conn, channel, steps, deadline)
+        return result
     finally:
         operations.close_channel(conn, channel)
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from .config import CAConfig
 
 if TYPE_CHECKING:
-    from .blocker import PVState
     from .connection import Connection
+    from .pvs import PVState
     from .search import Duplicate, Searcher
 
 __all__ = [

@@ -72,6 +72,7 @@ __all__ = [
     "read_channel",
     "read_steps",
     "read_type",
+    "read_write_read_steps",
     "search",
     "server_error",
     "write_channel",
@@ -459,3 +460,21 @@ def write_channel(
 ) -> Any:
     steps = write_steps(channel, data, notify, data_type, metadata)
     return drive(conn, channel, steps, deadline)
+
+
+def read_write_read_steps(
+    channel: ClientChannel,
+    data: Any,
+    notify: bool,
+    read_data_type: DataTypeSpec,
+    write_data_type: DataTypeSpec,
+    metadata: Any,
+) -> Steps:
+    """A write between two reads on one channel: returns (initial, write reply, final).
+
+    The final read goes out once the write is answered (with ``notify``: completed).
+    """
+    initial = yield from read_steps(channel, read_data_type, None)
+    response = yield from write_steps(channel, data, notify, write_data_type, metadata)
+    final = yield from read_steps(channel, read_data_type, None)
+    return initial, response, final
