@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..channel_types import ChannelType, DataTypeSpec, resolve_data_type
+from ..channel_types import ChannelType, DataTypeSpec
 from ..circuit import ClientChannel
 from ..commands import (
     AccessRightsResponse,
@@ -44,7 +44,13 @@ from .circuits import Circuits
 from .config import CAConfig, load_config, search_destinations
 from .connection import Connection
 from .lazylog import get_logger
-from .operations import Steps, read_steps, read_write_read_steps, write_steps
+from .operations import (
+    Steps,
+    read_steps,
+    read_write_read_steps,
+    subscription_type,
+    write_steps,
+)
 from .pvs import PVState
 from .requests import Request, RequestTable
 from .search import MAX_DUPLICATES, Duplicate, Searcher
@@ -192,11 +198,9 @@ class Blocker:
         ----------
         name : str
         data_type : {'native', 'status', 'time', 'graphic', 'control'}, ChannelType or int
-            Resolved against the native type as a subscription's is; by default what
-            a subscription gets by default (the TIME type; an ENUM as TIME_STRING
-            unless ``force_int_enums``).
+            As for a subscription; by default what a subscription gets (the TIME
+            type; an ENUM as TIME_STRING unless ``force_int_enums``).
         data_count : int, optional
-            Default: as many as the server has.
         priority : int
         timeout : float or None
             Seconds from now for the answer (None: no limit).
@@ -430,7 +434,7 @@ class Blocker:
         pv.subs[sub] = None
         if pv.channel is not None and pv.conn is not None and pv.channel.sid is not None:
             if sub.wants_control:
-                self._read_control(pv, [sub])
+                self._requests.read_control(pv, [sub])
             self._subscribe(pv, sub)
         else:
             sub.connection_changed(ConnectionState.SEARCHING, None)
@@ -461,24 +465,7 @@ class Blocker:
             self._searching.discard(pv)
 
     def _data_type(self, channel: ClientChannel, data_type: DataTypeSpec) -> ChannelType:
-        """What a subscription (or a read) of ``data_type`` asks for on ``channel``."""
-        native = channel.native_data_type
-        assert native is not None
-        if data_type is not None:
-            return resolve_data_type(data_type, native)
-        if native == ChannelType.ENUM and not self.force_int_enums:
-            return ChannelType.TIME_STRING
-        return resolve_data_type("time", native)
-
-    def _read_control(self, pv: PVState, subs: list[Subscription]) -> None:
-        """Read ``pv``'s DBR_CTRL on its channel, for the control callbacks of ``subs``."""
-
-        def deliver(response: Any, error: CAError | None) -> None:
-            for sub in subs:
-                if sub in pv.subs:  # not removed meanwhile
-                    sub.process_control(response, error)
-
-        self._requests.read_control(pv.name, pv.priority, pv.conn, pv.channel, deliver)
+        return subscription_type(channel, data_type, self.force_int_enums)
 
     def _subscribe(self, pv: PVState, sub: Subscription) -> None:
         assert pv.channel is not None and pv.conn is not None
@@ -601,7 +588,7 @@ class Blocker:
                 # reconnected to in a tight loop.
                 wanting = [sub for sub in pv.subs if sub.wants_control]
                 if wanting:  # queued first: usually answered before the first update
-                    self._read_control(pv, wanting)
+                    self._requests.read_control(pv, wanting)
                 for sub in list(pv.subs):
                     self._subscribe(pv, sub)
         elif isinstance(message, AccessRightsResponse):
@@ -701,9 +688,9 @@ class Blocker:
     def _clear(self, pv: PVState) -> None:
         if pv.conn is not None and pv.channel is not None:
             self._requests.channel_lost(pv.conn, pv.channel, "the PV was removed from the Blocker")
-        if pv.conn is not None and pv.channel is not None and not pv.conn.closed:
             try:
-                pv.conn.queue(pv.channel.clear())
+                if not pv.conn.closed:
+                    pv.conn.queue(pv.channel.clear())
             except CAError as exc:
                 logger.debug("clear %r: %s", pv.name, exc)
         if pv.channel is not None:

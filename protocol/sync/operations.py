@@ -14,7 +14,7 @@ import time
 from collections.abc import Generator, Sequence
 from typing import Any
 
-from ..channel_types import ChannelType, DataTypeSpec
+from ..channel_types import ChannelType, DataTypeSpec, resolve_data_type
 from ..circuit import ClientChannel
 from ..commands import (
     AccessRights,
@@ -75,6 +75,7 @@ __all__ = [
     "read_write_read_steps",
     "search",
     "server_error",
+    "subscription_type",
     "write_channel",
     "write_request",
     "write_steps",
@@ -306,6 +307,19 @@ def read_type(
     if data_type is None and channel.native_data_type == ChannelType.ENUM and not force_int_enums:
         return ChannelType.STRING
     return data_type
+
+
+def subscription_type(
+    channel: ClientChannel, data_type: DataTypeSpec, force_int_enums: bool
+) -> ChannelType:
+    """What a subscription asks for: the TIME type by default, an ENUM as TIME_STRING."""
+    native = channel.native_data_type
+    assert native is not None
+    if data_type is not None:
+        return resolve_data_type(data_type, native)
+    if native == ChannelType.ENUM and not force_int_enums:
+        return ChannelType.TIME_STRING
+    return resolve_data_type("time", native)
 
 
 def read_steps(

@@ -63,6 +63,8 @@ from .operations import Steps, check_timeout, read_steps, server_error
 if TYPE_CHECKING:
     from ..circuit import ClientChannel
     from .connection import Connection
+    from .pvs import PVState
+    from .subscription import Subscription
 
 __all__ = ["Request", "RequestTable"]
 
@@ -111,7 +113,9 @@ class Request:
         self._make_steps = make_steps
         self._post_give_up = give_up
         self._lock = threading.Lock()
-        self._done = threading.Event()
+        self._finished = False
+        # Made by the first wait() only: a Blocker makes one request per PV it connects.
+        self._event: threading.Event | None = None
         self._callbacks: list[Callable[[Request], None]] = []
         self._result: Any = None
         self._error: BaseException | None = None
@@ -136,7 +140,7 @@ class Request:
     # -- public ----------------------------------------------------------------
     def done(self) -> bool:
         """Whether the outcome is known (answered, failed, given up)."""
-        return self._done.is_set()
+        return self._finished
 
     def cancelled(self) -> bool:
         """Whether :meth:`cancel` stopped it before it was sent."""
@@ -182,10 +186,14 @@ class Request:
         ErrorResponseReceived, ChannelAccessDenied, CAValueError
             As for :func:`protocol.sync.client.read` and ``write``.
         """
-        if not self._done.wait(timeout):
+        with self._lock:
+            if not self._finished and self._event is None:
+                self._event = threading.Event()
+            event = None if self._finished else self._event
+        if event is not None and not event.wait(timeout):
             assert timeout is not None
             self._give_up(f"timed out after {timeout:g} s")
-            if not self._done.wait(DECISION_GRACE):
+            if not event.wait(DECISION_GRACE):
                 raise CATimeoutError(
                     f"{self._what()}: sent, not answered within {timeout:g} s, and the "
                     "Blocker has not yet made sure that nothing more of it can arrive: "
@@ -215,7 +223,7 @@ class Request:
         runs at once in the calling thread.  Exceptions are logged.
         """
         with self._lock:
-            if not self._done.is_set():
+            if not self._finished:
                 self._callbacks.append(fn)
                 return
         _call(fn, self)
@@ -223,10 +231,12 @@ class Request:
     # -- outcome (the decision and the settling are one step under the lock) ---------
     def _settle(self, result: Any, error: BaseException | None) -> list[Callable[[Request], None]]:
         """Record the outcome (lock held); return the callbacks to run (lock released)."""
-        if self._done.is_set():
+        if self._finished:
             return []
         self._result, self._error = result, error
-        self._done.set()
+        self._finished = True
+        if self._event is not None:
+            self._event.set()
         callbacks, self._callbacks = self._callbacks, []
         return callbacks
 
@@ -245,7 +255,7 @@ class Request:
         """
         callbacks: list[Callable[[Request], None]] = []
         with self._lock:
-            if self._done.is_set() or self._giving_up is not None:
+            if self._finished or self._giving_up is not None:
                 return False
             if self._wrote:
                 self._giving_up = why
@@ -284,7 +294,7 @@ class Request:
     def _take_send(self, writes: bool) -> bool:
         """Mark one of its requests as sent, unless it was given up: the one decision point."""
         with self._lock:
-            if self._done.is_set():
+            if self._finished:
                 return False
             self._sent = True
             self._wrote = self._wrote or writes
@@ -316,26 +326,21 @@ class RequestTable:
         self._deadlines: list[tuple[float, int, Request]] = []
         self._order = itertools.count()
 
-    def read_control(
-        self,
-        pv_name: str,
-        priority: int,
-        conn: Connection | None,
-        channel: ClientChannel | None,
-        deliver: Callable[[Any, CAError | None], None],
-    ) -> None:
-        """Read the control type of ``channel``'s native type; ``deliver(response, error)``."""
+    def read_control(self, pv: PVState, subs: list[Subscription]) -> None:
+        """Read ``pv``'s DBR_CTRL on its channel, for the control callbacks of ``subs``."""
 
-        def done(request: Request) -> None:
+        def deliver(request: Request) -> None:
             try:
                 response, error = request.wait(), None
             except CAError as exc:
                 response, error = None, exc
-            deliver(response, error)
+            for sub in subs:
+                if sub in pv.subs:  # not removed meanwhile
+                    sub.process_control(response, error)
 
-        request = Request(pv_name, priority, False, None, _control_steps, None)
-        request.add_done_callback(done)
-        self.start(request, conn, channel)
+        request = Request(pv.name, pv.priority, False, None, _control_steps, None)
+        request.add_done_callback(deliver)
+        self.start(request, pv.conn, pv.channel)
 
     @staticmethod
     def refuse(request: Request) -> None:
