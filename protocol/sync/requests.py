@@ -79,8 +79,9 @@ _ANSWERED_BY_IOID = (ReadNotifyRequest.ID, WriteNotifyRequest.ID, ReadRequest.ID
 class Request:
     """A read or write queued on a Blocker: its outcome, once known.
 
-    Made by the Blocker's ``read``, ``write`` and ``read_write_read``; safe to
-    use from any thread.  See :mod:`protocol.sync.requests` for the rules.
+    Made by the Blocker's ``read``, ``write`` and ``read_write_read`` (not meant to
+    be built otherwise); safe to use from any thread.  See
+    :mod:`protocol.sync.requests` for the rules.
 
     Attributes
     ----------
@@ -90,6 +91,8 @@ class Request:
         Whether it writes (a write, or a read-write-read).
     timeout : float or None
         Seconds from its making within which it must be answered.
+    deadline : float or None
+        That time, as ``time.monotonic()``.
     """
 
     def __init__(
@@ -121,6 +124,7 @@ class Request:
         self._error: BaseException | None = None
         self._sent = False
         self._wrote = False
+        self._write_out = False  # its write is sent and not answered: the one in doubt
         self._cancelled = False
         self._circuit_reset = False
         self._giving_up: str | None = None
@@ -170,7 +174,8 @@ class Request:
             Seconds to wait; then the request is given up as by :meth:`cancel`
             (never sent if it was not; after a sent write, this returns once the
             Blocker has made sure nothing more of it can arrive).  None waits
-            for the outcome (the request's own ``timeout`` still applies).
+            for the outcome (the request's own ``timeout`` still applies).  Never
+            wait in the Blocker's thread (a callback): it would wait on itself.
 
         Raises
         ------
@@ -257,11 +262,11 @@ class Request:
         with self._lock:
             if self._finished or self._giving_up is not None:
                 return False
-            if self._wrote:
+            if self._write_out:
                 self._giving_up = why
             else:
-                self._cancelled = cancel and not (self._sent and not self.writes)
-                callbacks = self._settle(None, self._unsent_error(why))
+                self._cancelled = cancel and not self._wrote and (self.writes or not self._sent)
+                callbacks = self._settle(None, self._stopped_error(why))
         for fn in callbacks:
             _call(fn, self)
         if self._giving_up is None:
@@ -271,7 +276,13 @@ class Request:
             self._post_give_up(self)
         return True
 
-    def _unsent_error(self, why: str) -> CAError:
+    def _stopped_error(self, why: str) -> CAError:
+        """The error of a request stopped for ``why`` with no write of it in doubt."""
+        if self._wrote:  # a read-write-read, its write answered
+            return CATimeoutError(
+                f"{self._what()}: the write was answered, then {why} with no answer to the "
+                "read after it"
+            )
         if self._sent and not self.writes:  # a read that went out: forgotten
             return CATimeoutError(
                 f"{self._what()}: sent, then {why} with no answer (a late one is dropped)"
@@ -283,10 +294,12 @@ class Request:
         return ConnectTimeoutError(f"{self._what()}: {why} before it was sent: nothing was sent")
 
     def _lost_error(self, why: str) -> CAError:
-        if self._wrote:
+        if self._write_out:
             return DisconnectedError(
                 f"{self._what()}: {why} after the write was sent: outcome unknown"
             )
+        if self._wrote:
+            return DisconnectedError(f"{self._what()}: {why} after the write was answered")
         if self.writes:
             return NotConnectedError(f"{self._what()}: {why}: nothing was written")
         return DisconnectedError(f"{self._what()}: {why}")
@@ -298,6 +311,7 @@ class Request:
                 return False
             self._sent = True
             self._wrote = self._wrote or writes
+            self._write_out = writes  # a step goes out once the one before is answered
             return True
 
 
@@ -470,6 +484,10 @@ class RequestTable:
             return
         if request._ioid is not None:
             self._by_ioid.get(conn, {}).pop(request._ioid, None)
+        assert request._giving_up is not None
+        if not request._write_out:  # its write was answered meanwhile: nothing in doubt
+            request._finish(error=request._stopped_error(request._giving_up))
+            return
         what = f"{request._what()}: sent, then {request._giving_up} with no answer"
         if conn.unacknowledged() == 0:
             request._finish(
@@ -496,7 +514,7 @@ class RequestTable:
             self.refuse(request)
         why = "the Blocker stopped"
         for conn, table in self._by_ioid.items():
-            written = [request for request in table.values() if request._wrote]
+            written = [request for request in table.values() if request._write_out]
             if written and conn.unacknowledged() != 0:
                 for request in written:
                     request._circuit_reset = True

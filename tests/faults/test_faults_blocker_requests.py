@@ -155,3 +155,54 @@ def test_an_error_answering_the_control_read_does_not_end_a_plain_blocker() -> N
     ((response, error),) = controls
     assert response is None
     assert isinstance(error, ErrorResponseReceived) and "ECA_INTERNAL" in str(error)
+
+
+class _NoReadAfterWrite(FakeServer):
+    """A server that answers no READ_NOTIFY once it has answered a WRITE_NOTIFY."""
+
+    wrote = False
+
+    def _normal(self, circuit: Any, msg: Any) -> list[bytes]:
+        from protocol.commands import ReadNotifyRequest, WriteNotifyRequest
+
+        if isinstance(msg, WriteNotifyRequest):
+            self.wrote = True
+        elif isinstance(msg, ReadNotifyRequest) and self.wrote:
+            return []
+        return super()._normal(circuit, msg)
+
+
+def test_a_round_whose_write_was_answered_is_not_in_doubt(
+    monkeypatch: Any,
+) -> None:
+    """Its last read unanswered: the request fails, but no circuit is reset for a read,
+    even where unacknowledged bytes cannot be counted (which would reset for a write)."""
+    from protocol.sync.connection import Connection
+
+    monkeypatch.setattr(Connection, "unacknowledged", lambda self: None)
+    with _NoReadAfterWrite() as server:
+        config = load_config(server.env())
+        sub = client.subscribe(PV)
+        connected = threading.Event()
+
+        def on_connection(sub: Subscription, state: ConnectionState, address: Any) -> None:
+            if state is ConnectionState.CONNECTED:
+                connected.set()
+
+        sub.add_connection_callback(on_connection)  # held weakly: kept by this frame
+        blocker = Blocker(sub, timeout=TIMEOUT, repeater=False, reconnect=True, config=config)
+        thread = threading.Thread(target=blocker.run, daemon=True)
+        thread.start()
+        try:
+            assert connected.wait(2.0)
+            request = blocker.read_write_read(PV, 2.5, timeout=TIMEOUT)
+            try:
+                request.wait()
+                raise AssertionError("the last read was answered")
+            except CATimeoutError as exc:
+                assert "the write was answered" in str(exc)
+            assert request.wrote and not request.circuit_reset
+            assert server.connections == 1
+        finally:
+            blocker.interrupt()
+            thread.join(2.0)
