@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 from ..channel_types import ChannelType, DataTypeSpec, resolve_data_type
@@ -65,7 +65,6 @@ __all__ = [
     "enum_indices",
     "naming",
     "need",
-    "needs_enum_choices",
     "new_searcher",
     "not_found",
     "prepare",
@@ -359,11 +358,6 @@ def _stringy(data: Any) -> bool:
     return False
 
 
-def needs_enum_choices(channel: ClientChannel, data: Any, data_type: DataTypeSpec) -> bool:
-    """Whether writing ``data`` takes the channel's ENUM choices (text names a choice)."""
-    return data_type is None and channel.native_data_type == ChannelType.ENUM and _stringy(data)
-
-
 def enum_choices(reply: Any) -> list[str]:
     """The choices in a CTRL_ENUM reply."""
     return [raw.decode(STRING_ENCODING) for raw in reply.metadata.enum_strings]
@@ -402,19 +396,19 @@ def write_request(
     data_type: DataTypeSpec,
     metadata: Any,
     notify: bool,
-    choices: list[str] | None = None,
+    choices: Callable[[], list[str]],
 ) -> Message:
     """Infer the DBR type from the value and the channel, and build the request.
 
-    ``choices`` are the channel's ENUM choices, needed when
-    :func:`needs_enum_choices` says so (text to an ENUM selects a choice by name).
+    ``choices()`` returns the channel's ENUM choices; it is called only when the
+    value needs them (text to an ENUM selects a choice by name).  Nothing else here
+    has an effect, so a caller may call again once it has them.
     """
     check_value(channel, data)
     native = channel.native_data_type
     if data_type is None:
         if native == ChannelType.ENUM and _stringy(data):
-            assert choices is not None, "needs_enum_choices() said so: read them first"
-            data = enum_indices(data, choices, channel.name)
+            data = enum_indices(data, choices(), channel.name)
             data_type = ChannelType.ENUM
         elif (
             native == ChannelType.CHAR
@@ -445,6 +439,10 @@ def _numeric_type(data: Any) -> ChannelType:
     return ChannelType.DOUBLE if any(isinstance(x, float) for x in items) else ChannelType.LONG
 
 
+class _ChoicesNeeded(Exception):
+    """:func:`write_request` asked for the ENUM's choices, which are read first."""
+
+
 def write_steps(
     channel: ClientChannel, data: Any, notify: bool, data_type: DataTypeSpec, metadata: Any
 ) -> Steps:
@@ -454,12 +452,20 @@ def write_steps(
     raises before the write is sent.  Returns the WRITE_NOTIFY reply, or None.
     """
     need(channel, AccessRights.WRITE, "write")
-    check_value(channel, data)  # before the choices are read
-    choices = None
-    if needs_enum_choices(channel, data, data_type):
+    choices: list[str] | None = None
+
+    def known() -> list[str]:
+        if choices is None:
+            raise _ChoicesNeeded
+        return choices
+
+    try:
+        request = write_request(channel, data, data_type, metadata, notify, known)
+    except _ChoicesNeeded:  # read them on the channel, then build it again
         reply = yield from read_steps(channel, ChannelType.CTRL_ENUM, 1)
         choices = enum_choices(reply)
-    reply = yield write_request(channel, data, data_type, metadata, notify, choices)
+        request = write_request(channel, data, data_type, metadata, notify, known)
+    reply = yield request
     return reply if notify else None
 
 
