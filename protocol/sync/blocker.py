@@ -3,7 +3,9 @@
 It searches all names at once, opens one circuit per (server, priority), and
 dispatches updates to subscriptions. As documented extensions for long-lived
 watchers it can keep searching for missing PVs, reconnect after a server
-restarts, and take subscriptions added or removed from other threads.
+restarts, take subscriptions added or removed from other threads, read the
+control metadata of each PV as it connects, and read and write its PVs on the
+channels it keeps (:mod:`protocol.sync.requests`).
 """
 
 from __future__ import annotations

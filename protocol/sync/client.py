@@ -313,7 +313,9 @@ def block(
     -----
     To add or remove subscriptions while blocking, use :class:`Blocker`
     directly: ``b = Blocker(*subs, ...)``, ``b.run(duration)`` in one thread,
-    ``b.add(sub)`` / ``b.remove(sub)`` / ``b.interrupt()`` from others.
+    ``b.add(sub)`` / ``b.remove(sub)`` / ``b.interrupt()`` from others; and
+    ``b.read(name)`` / ``b.write(name, value)`` to read and write its PVs on the
+    channels it keeps (see :mod:`protocol.sync.requests`).
     """
     from .blocker import Blocker
 
