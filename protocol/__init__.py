@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         DisconnectedError,
         ErrorResponseReceived,
         LocalProtocolError,
+        NotConnectedError,
         RemoteProtocolError,
     )
     from .header import ExtendedMessageHeader, MessageHeader
@@ -60,7 +61,8 @@ _COMMANDS = (
 _ERRORS = (
     "CAError", "CAProtocolError", "CaprotoError", "CaprotoTimeoutError", "CaprotoValueError",
     "CATimeoutError", "CAValueError", "ChannelAccessDenied", "ConnectTimeoutError",
-    "DisconnectedError", "ErrorResponseReceived", "LocalProtocolError", "RemoteProtocolError",
+    "DisconnectedError", "ErrorResponseReceived", "LocalProtocolError", "NotConnectedError",
+    "RemoteProtocolError",
 )  # fmt: skip
 
 # Public name -> the submodule that defines it.
@@ -95,9 +97,9 @@ __all__ = [
     "VirtualCircuit", "DBR_TYPES", "TimeStamp", "StreamDecoder", "read_datagram", "CAError",
     "CAProtocolError", "CaprotoError", "CaprotoTimeoutError", "CaprotoValueError",
     "CATimeoutError", "CAValueError", "ChannelAccessDenied", "ConnectTimeoutError",
-    "DisconnectedError", "ErrorResponseReceived", "LocalProtocolError", "RemoteProtocolError",
-    "ExtendedMessageHeader", "MessageHeader", "CASeverity", "CAStatus", "CAStatusCode",
-    "eca_value_to_status", "ensure_status", *_COMMANDS,
+    "DisconnectedError", "ErrorResponseReceived", "LocalProtocolError", "NotConnectedError",
+    "RemoteProtocolError", "ExtendedMessageHeader", "MessageHeader", "CASeverity", "CAStatus",
+    "CAStatusCode", "eca_value_to_status", "ensure_status", *_COMMANDS,
 ]  # fmt: skip
 
 

@@ -9,7 +9,6 @@ STSACK_STRING's metadata is 8 bytes followed by string values.
 from __future__ import annotations
 
 import ctypes
-import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -102,14 +101,13 @@ class TimeStamp(_Struct):
 
     @classmethod
     def from_unix_timestamp(cls, timestamp: float) -> TimeStamp:
-        """Build a ``TimeStamp`` from a POSIX timestamp."""
+        """Build a ``TimeStamp`` from a POSIX timestamp.
+
+        The core reads no clock: for the current time, pass it,
+        ``TimeStamp.from_unix_timestamp(time.time())`` (caproto's ``TimeStamp.now()``).
+        """
         seconds, nanoseconds = timestamp_to_epics(timestamp)
         return cls(secondsSinceEpoch=seconds, nanoSeconds=nanoseconds)
-
-    @classmethod
-    def now(cls) -> TimeStamp:
-        """The current time as a ``TimeStamp``."""
-        return cls.from_unix_timestamp(time.time())
 
 
 class DbrMetadata(_Struct):

@@ -17,6 +17,7 @@ __all__ = [
     "DisconnectedError",
     "ErrorResponseReceived",
     "LocalProtocolError",
+    "NotConnectedError",
     "RemoteProtocolError",
     "ValidationError",
 ]
@@ -55,6 +56,16 @@ class ConnectTimeoutError(CATimeoutError):
     A :class:`CATimeoutError` (so existing handlers still catch it) that tells a write
     which never left this process from one sent and not answered, whose outcome is
     unknown.
+    """
+
+
+class NotConnectedError(ConnectTimeoutError):
+    """The PV was not connected when its request was to be sent: nothing was sent.
+
+    Raised by the requests on a ``Blocker``'s channels
+    (:mod:`protocol.sync.requests`), which fail at once rather than wait for a
+    reconnect.  A :class:`ConnectTimeoutError`, so handlers of "nothing was sent"
+    catch it too.
     """
 
 

@@ -230,6 +230,13 @@ class Message:
     Instances are built either from their fields (the constructor of each
     command class, validated) or from received bytes (by the decoders, which
     keep the original bytes so that ``bytes(msg)`` is exactly what arrived).
+
+    Attributes
+    ----------
+    header_values : tuple of int
+        The header as decoded: (command, payload size, data type, data count,
+        parameter 1, parameter 2).  Read-only; the named fields (``sid``,
+        ``subscriptionid``, ...) read from it.  For loops over many messages.
     """
 
     # ``_raw`` is the whole message (header and payload) as one buffer: the
@@ -245,6 +252,7 @@ class Message:
     _fields: ClassVar[tuple[str, ...]] = ()
 
     _h: tuple[int, int, int, int, int, int]
+    header_values: tuple[int, int, int, int, int, int]
     _raw: Any
     _addr: tuple[str, int] | None
 
@@ -326,6 +334,11 @@ class Message:
             except Exception as exc:  # a repr must not raise on junk bytes
                 parts.append(f"{name}=<{type(exc).__name__}: {exc}>")
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+# The same slot under its public name: reading it costs what reading ``_h`` does,
+# where a property would double the per-update cost of a monitor's dispatch.
+setattr(Message, "header_values", Message.__dict__["_h"])  # noqa: B010
 
 
 def _value_repr(value: Any) -> str:

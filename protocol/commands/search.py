@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 
 from ..errors import CAValueError
@@ -39,6 +40,8 @@ DO_REPLY = 10
 # bytes) leave 992 for the name and its NUL.
 MAX_NAME_LENGTH = 991
 _VERSION_PAYLOAD = struct.Struct(">H6x")
+# Checked for every name of every search datagram: a regular expression, not a loop.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def check_pv_name(name: str) -> str:
@@ -62,10 +65,10 @@ def check_pv_name(name: str) -> str:
         )
     if not name.isascii():
         raise CAValueError(f"PV name {name!r} is not ASCII")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+    if _CONTROL.search(name):
         raise CAValueError(f"PV name {name!r} contains control characters")
-    record = name.split("{", 1)[0]
-    if any(ch.isspace() for ch in record):
+    # ASCII whitespace other than the space is a control character, found above.
+    if " " in name.split("{", 1)[0]:
         raise CAValueError(f"PV name {name!r} contains whitespace")
     return name
 

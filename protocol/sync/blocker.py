@@ -3,7 +3,9 @@
 It searches all names at once, opens one circuit per (server, priority), and
 dispatches updates to subscriptions. As documented extensions for long-lived
 watchers it can keep searching for missing PVs, reconnect after a server
-restarts, and take subscriptions added or removed from other threads.
+restarts, take subscriptions added or removed from other threads, read the
+control metadata of each PV as it connects, and read and write its PVs on the
+channels it keeps (:mod:`protocol.sync.requests`).
 """
 
 from __future__ import annotations
@@ -17,18 +19,21 @@ from collections import deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..channel_types import ChannelType, resolve_data_type
+from ..channel_types import ChannelType, DataTypeSpec
 from ..circuit import ClientChannel
 from ..commands import (
     AccessRightsResponse,
     CreateChanRequest,
     CreateChanResponse,
     CreateChFailResponse,
-    EchoRequest,
+    EchoResponse,
     ErrorResponse,
     EventAddResponse,
     Message,
+    ReadNotifyResponse,
+    ReadResponse,
     ServerDisconnResponse,
+    WriteNotifyResponse,
 )
 from ..errors import (
     CAError,
@@ -37,9 +42,19 @@ from ..errors import (
     ErrorResponseReceived,
     RemoteProtocolError,
 )
+from .circuits import Circuits
 from .config import CAConfig, load_config, search_destinations
 from .connection import Connection
 from .lazylog import get_logger
+from .operations import (
+    Steps,
+    read_steps,
+    read_write_read_steps,
+    subscription_type,
+    write_steps,
+)
+from .pvs import PVState
+from .requests import Request, RequestTable
 from .search import MAX_DUPLICATES, Duplicate, Searcher
 from .subscription import ConnectionState, Subscription
 
@@ -50,11 +65,11 @@ __all__ = ["Blocker", "interrupt_all"]
 
 logger = get_logger("protocol.sync.blocker")
 
-_FIRST_RETRY = 0.05
 _MAX_RETRY = 5.0
-_ECHO_GRACE = 5.0
 # Seconds allowed for a circuit's TCP connect (as read() allows).
 _CONNECT_TIMEOUT = 2.0
+
+_REPLIES = (ReadNotifyResponse, WriteNotifyResponse, ReadResponse)
 
 _running: set[Blocker] = set()
 _running_lock = threading.Lock()
@@ -69,29 +84,6 @@ def interrupt_all() -> None:
             _interrupt_next[0] = True
     for blocker in blockers:
         blocker.interrupt()
-
-
-class _PV:
-    """One (name, priority): its search state, channel and subscriptions."""
-
-    def __init__(self, name: str, priority: int) -> None:
-        self.name = name
-        self.priority = priority
-        self.subs: dict[Subscription, int | None] = {}  # -> subscriptionid
-        self.conn: Connection | None = None
-        self.channel: ClientChannel | None = None
-        self.next_search = 0.0
-        self.interval = _FIRST_RETRY
-        # Delay before searching again after a failure; it doubles while the
-        # failures repeat (a server that finds the name but refuses the
-        # channel, or breaks the circuit) and is cleared by the first update.
-        self.penalty = 0.0
-        # For diagnostics() only; monotonic times, set at events, never per update.
-        self.searches = 0
-        self.search_started = 0.0
-        self.last_search: float | None = None
-        self.connected_at: float | None = None
-        self.losses = 0
 
 
 class Blocker:
@@ -134,39 +126,40 @@ class Blocker:
         self.config = config
         self._initial = list(subscriptions)
         self._lock = threading.Lock()
-        self._commands: list[tuple[str, Subscription | None]] = []
+        self._commands: list[tuple[str, Any]] = []
+        self._stopped = False  # run() ended: requests fail at once
+        self._requests = RequestTable(self._reset)
         self._interrupted = False
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
-        self._pvs: dict[tuple[str, int], _PV] = {}
+        self._pvs: dict[tuple[str, int], PVState] = {}
         # Indexes that keep per-message and per-pass work independent of the PV count.
-        self._by_name: dict[str, set[_PV]] = {}
-        self._searching: set[_PV] = set()
-        self._pv_by_channel: dict[ClientChannel, _PV] = {}
-        self._conns: dict[tuple[tuple[str, int], int], Connection] = {}
-        self._by_subid: dict[tuple[Connection, int], tuple[Subscription, _PV]] = {}
-        self._last_heard: dict[Connection, float] = {}
-        self._echo_sent: dict[Connection, float] = {}
-        # Circuits whose non-blocking connect is under way -> when to give up.  They
-        # are in _conns already, so that every PV finding that server waits on the
-        # same one, but not in _opened, _last_heard or the read registration.
-        self._pending: dict[Connection, float] = {}
+        self._by_name: dict[str, set[PVState]] = {}
+        self._searching: set[PVState] = set()
+        self._pv_by_channel: dict[ClientChannel, PVState] = {}
+        # Per circuit: subscriptionid -> (subscription, PV), for the dispatch of updates.
+        self._by_subid: dict[Connection, dict[int, tuple[Subscription, PVState]]] = {}
         self.searcher: Searcher | None = None
         # Guards what diagnostics() copies from another thread: the membership of
-        # _pvs, _conns and _opened (connected circuits only), and _duplicates.  Held
-        # only around those changes (rare events, never an update or any I/O).
+        # _pvs, of the circuits (see Circuits) and _duplicates.  Held only around
+        # those changes (rare events, never an update or any I/O).
         self._diag_lock = threading.Lock()
-        self._opened: dict[Connection, float] = {}
+        self._circuits = Circuits(self._diag_lock)
         self._duplicates: deque[Duplicate] = deque(maxlen=MAX_DUPLICATES)
         self._duplicate_count = 0
         self._running = False
         self._config_in_effect: CAConfig | None = None
 
     # -- thread-safe controls -----------------------------------------------
-    def _post(self, command: str, sub: Subscription | None = None) -> None:
+    def _post(self, command: str, item: Any = None) -> None:
         with self._lock:
-            self._commands.append((command, sub))
+            stopped = self._stopped
+            if not stopped:
+                self._commands.append((command, item))
+        if stopped and isinstance(item, Request):
+            self._requests.refuse(item)
+            return
         # A full buffer means it is already woken; closed means it has finished.
         with contextlib.suppress(OSError):
             self._wake_w.send(b"x")
@@ -185,6 +178,104 @@ class Blocker:
         """Remove subscriptions while running (thread-safe)."""
         for sub in subscriptions:
             self._post("remove", sub)
+
+    # -- requests on the Blocker's own channels (thread-safe) -------------------
+    def read(
+        self,
+        name: str,
+        *,
+        data_type: DataTypeSpec = None,
+        data_count: int | None = None,
+        priority: int = 0,
+        timeout: float | None = 2.0,
+    ) -> Request:
+        """Read a PV of this Blocker's subscriptions on the channel it keeps for it.
+
+        Thread-safe; returns at once.  The Blocker's thread sends one READ_NOTIFY on
+        the channel of (``name``, ``priority``): no search, no connect.  When the PV
+        is not connected, is lost, or the request is given up: see
+        :mod:`protocol.sync.requests`.
+
+        Parameters
+        ----------
+        name : str
+        data_type : {'native', 'status', 'time', 'graphic', 'control'}, ChannelType or int
+            As for a subscription; by default what a subscription gets (the TIME
+            type; an ENUM as TIME_STRING unless ``force_int_enums``).
+        data_count : int, optional
+        priority : int
+        timeout : float or None
+            Seconds from now for the answer (None: no limit).
+
+        Returns
+        -------
+        Request
+            Its ``wait()`` returns the ReadNotifyResponse.
+        """
+
+        def steps(channel: ClientChannel) -> Steps:
+            return read_steps(channel, self._data_type(channel, data_type), data_count)
+
+        return self._post_request(Request(name, priority, False, timeout, steps, self._give_up))
+
+    def write(
+        self,
+        name: str,
+        data: Any,
+        *,
+        notify: bool = True,
+        data_type: DataTypeSpec = None,
+        metadata: Any = None,
+        priority: int = 0,
+        timeout: float | None = 2.0,
+    ) -> Request:
+        """Write to a PV of this Blocker's subscriptions on the channel it keeps for it.
+
+        As :meth:`read`, with the value checked and its type inferred as by
+        :func:`protocol.sync.client.write` (text to an ENUM reads its choices on the
+        channel first), then one WRITE_NOTIFY (without ``notify``: a WRITE and an
+        ECHO).  It is sent at most once, never once given up: see
+        :mod:`protocol.sync.requests`.  Its ``wait()`` returns the
+        WriteNotifyResponse (its ``status`` tells success), or None without ``notify``.
+        """
+
+        def steps(channel: ClientChannel) -> Steps:
+            return write_steps(channel, data, notify, data_type, metadata)
+
+        return self._post_request(Request(name, priority, True, timeout, steps, self._give_up))
+
+    def read_write_read(
+        self,
+        name: str,
+        data: Any,
+        *,
+        notify: bool = True,
+        read_data_type: DataTypeSpec = None,
+        write_data_type: DataTypeSpec = None,
+        metadata: Any = None,
+        priority: int = 0,
+        timeout: float | None = 2.0,
+    ) -> Request:
+        """A :meth:`write` between two :meth:`read`, on the PV's channel, within ``timeout``.
+
+        The final read goes out once the write is answered (with ``notify``: once it
+        completed).  Its ``wait()`` returns ``(initial, write response or None, final)``.
+        """
+
+        def steps(channel: ClientChannel) -> Steps:
+            read_type = self._data_type(channel, read_data_type)
+            return read_write_read_steps(
+                channel, data, notify, read_type, write_data_type, metadata
+            )
+
+        return self._post_request(Request(name, priority, True, timeout, steps, self._give_up))
+
+    def _post_request(self, request: Request) -> Request:
+        self._post("request", request)
+        return request
+
+    def _give_up(self, request: Request) -> None:
+        self._post("give up", request)
 
     # -- main loop ----------------------------------------------------------
     def run(self, duration: float | None = None) -> None:
@@ -216,6 +307,7 @@ class Blocker:
             self._running = True
         selector = self._selector = selectors.DefaultSelector()
         selector.register(self._wake_r, selectors.EVENT_READ, "wake")
+        self._circuits.start(selector, config.conn_tmo)
         for sock in self.searcher.sockets():
             selector.register(sock, selectors.EVENT_READ, "search")
         start = time.monotonic()
@@ -252,86 +344,24 @@ class Blocker:
         BlockerDiagnostics
             Immutable; see :mod:`protocol.sync.diagnostics`.
         """
-        from .diagnostics import (
-            CONNECTED,
-            CONNECTING,
-            SEARCHING,
-            BlockerDiagnostics,
-            CircuitDiagnostics,
-            DuplicateServer,
-            NameServerDiagnostics,
-            PVDiagnostics,
-        )
+        from .diagnostics import snapshot
 
-        with self._diag_lock:
-            pvs = list(self._pvs.values())
-            conns = list(self._conns.items())
-            opened = dict(self._opened)
-            duplicates = list(self._duplicates)
-            duplicate_count = self._duplicate_count
-            running = self._running
-            config = self._config_in_effect or self.config
+        with self._diag_lock:  # copies only: the snapshot is built outside
+            running, config = self._running, self._config_in_effect or self.config
             searcher = self.searcher if running else None
-        now, wall = time.monotonic(), time.time()
-
-        def clock(t: float | None) -> float | None:
-            return None if t is None else wall - (now - t)
-
-        channels: dict[Connection, int] = {}
-        entries = []
-        for pv in pvs:
-            # Each attribute is read once: a field may be an event newer than another.
-            conn, channel = pv.conn, pv.channel
-            if channel is None or conn is None:
-                state, server = SEARCHING, None
-            else:
-                state = CONNECTED if channel.sid is not None else CONNECTING
-                server = conn.circuit.address
-                channels[conn] = channels.get(conn, 0) + 1
-            entries.append(
-                PVDiagnostics(
-                    name=pv.name,
-                    priority=pv.priority,
-                    state=state,
-                    server=server,
-                    searches=pv.searches,
-                    search_started=clock(pv.search_started),
-                    last_search=clock(pv.last_search),
-                    next_search=clock(pv.next_search) if state == SEARCHING else None,
-                    connected_since=clock(pv.connected_at) if state == CONNECTED else None,
-                    losses=pv.losses,
-                    subscriptions=len(pv.subs),
-                )
-            )
-        entries.sort(key=lambda entry: (entry.name, entry.priority))
-        circuits = sorted(
-            (
-                CircuitDiagnostics(
-                    address=address,
-                    priority=priority,
-                    channels=channels.get(conn, 0),
-                    connected_since=wall - (now - opened.get(conn, now)),
-                    last_heard=clock(self._last_heard.get(conn)),
-                )
-                for (address, priority), conn in conns
-                if conn in opened  # not while its TCP connect is under way
-            ),
-            key=lambda circuit: (circuit.address, circuit.priority),
-        )
-        return BlockerDiagnostics(
-            taken_at=wall,
+            pvs, circuits = list(self._pvs.values()), list(self._circuits.by_key.items())
+            opened, duplicates = dict(self._circuits.opened), list(self._duplicates)
+            duplicate_count = self._duplicate_count
+        return snapshot(
             running=running,
             config=config,
-            destinations=tuple(searcher.destinations) if searcher is not None else (),
-            name_servers=tuple(
-                NameServerDiagnostics(server.address, server.sock is not None)
-                for server in (searcher.name_servers if searcher is not None else ())
-            ),
-            pvs=tuple(entries),
-            circuits=tuple(circuits),
-            duplicates=tuple(DuplicateServer(*duplicate) for duplicate in duplicates),
+            searcher=searcher,
+            pvs=pvs,
+            circuits=circuits,
+            opened=opened,
+            last_heard=self._circuits.last_heard,
+            duplicates=duplicates,
             duplicate_count=duplicate_count,
-            datagrams_sent=searcher.datagrams_sent if searcher is not None else 0,
         )
 
     def _duplicate(self, duplicate: Duplicate) -> None:
@@ -344,7 +374,9 @@ class Blocker:
         if end is not None:
             times.append(end)
         times.extend(pv.next_search for pv in self._searching)
-        times.extend(self._pending.values())
+        for deadline in (self._circuits.next_deadline(), self._requests.next_deadline()):
+            if deadline is not None:
+                times.append(deadline)
         if not self.keep_searching and self._connect_deadline < float("inf"):
             times.append(self._connect_deadline)
         return max(0.0, min(times) - now)
@@ -355,7 +387,7 @@ class Blocker:
         elif what == "search":
             assert self.searcher is not None
             found = self.searcher.receive()
-            known = {address for address, _ in self._conns}
+            known = self._circuits.servers()
             if any(server not in known for _, server in found):
                 self._reset_backoff()
             for name, server in found:
@@ -375,24 +407,25 @@ class Blocker:
             pass
         with self._lock:
             commands, self._commands = self._commands, []
-        for command, sub in commands:
-            if command == "add" and sub is not None:
-                self._add(sub)
-            elif command == "remove" and sub is not None:
-                self._remove(sub)
+        for command, item in commands:
+            if command == "add":
+                self._add(item)
+            elif command == "remove":
+                self._remove(item)
+            elif command == "request":
+                pv = self._pvs.get((item.pv_name, item.priority))
+                self._requests.start(item, *((pv.conn, pv.channel) if pv else (None, None)))
+            elif command == "give up":
+                self._requests.give_up(item)
 
     # -- subscriptions ------------------------------------------------------
     def _add(self, sub: Subscription) -> None:
-        with sub._lock:
-            if sub._interrupt_pending:
-                sub._interrupt_pending = False
-                self._interrupted = True
-            sub._blocker = self
+        if sub.attach(self):
+            self._interrupted = True
         key = (sub.pv_name, sub.priority)
         pv = self._pvs.get(key)
         if pv is None:
-            pv = _PV(*key)
-            pv.next_search = pv.search_started = time.monotonic()
+            pv = PVState(*key, time.monotonic())
             with self._diag_lock:
                 self._pvs[key] = pv
             self._by_name.setdefault(pv.name, set()).add(pv)
@@ -402,19 +435,20 @@ class Blocker:
             return
         pv.subs[sub] = None
         if pv.channel is not None and pv.conn is not None and pv.channel.sid is not None:
+            if sub.wants_control:
+                self._requests.read_control(pv, [sub])
             self._subscribe(pv, sub)
         else:
-            sub._connection_changed(ConnectionState.SEARCHING, None)
+            sub.connection_changed(ConnectionState.SEARCHING, None)
 
     def _remove(self, sub: Subscription) -> None:
         pv = self._pvs.get((sub.pv_name, sub.priority))
         if pv is None or sub not in pv.subs:
             return
         subid = pv.subs.pop(sub)
-        with sub._lock:
-            sub._blocker = None
+        sub.detach(self)
         if pv.conn is not None and pv.channel is not None and subid is not None:
-            self._by_subid.pop((pv.conn, subid), None)
+            self._by_subid.get(pv.conn, {}).pop(subid, None)
             if not pv.subs:
                 self._clear(pv)
             else:
@@ -436,27 +470,26 @@ class Blocker:
                     self.searcher.forget(pv.name)
             self._searching.discard(pv)
 
-    def _data_type(self, pv: _PV, sub: Subscription) -> ChannelType:
-        assert pv.channel is not None and pv.channel.native_data_type is not None
-        native = pv.channel.native_data_type
-        if sub.data_type is not None:
-            return resolve_data_type(sub.data_type, native)
-        if native == ChannelType.ENUM and not self.force_int_enums:
-            return ChannelType.TIME_STRING
-        return resolve_data_type("time", native)
+    def _data_type(self, channel: ClientChannel, data_type: DataTypeSpec) -> ChannelType:
+        return subscription_type(channel, data_type, self.force_int_enums)
 
-    def _subscribe(self, pv: _PV, sub: Subscription) -> None:
+    def _subscribe(self, pv: PVState, sub: Subscription) -> None:
         assert pv.channel is not None and pv.conn is not None
         request = pv.channel.subscribe(
-            self._data_type(pv, sub), sub.data_count, sub.low, sub.high, sub.to, sub.mask
+            self._data_type(pv.channel, sub.data_type),
+            sub.data_count,
+            sub.low,
+            sub.high,
+            sub.to,
+            sub.mask,
         )
         pv.subs[sub] = request.subscriptionid
-        self._by_subid[(pv.conn, request.subscriptionid)] = (sub, pv)
+        self._by_subid.setdefault(pv.conn, {})[request.subscriptionid] = (sub, pv)
         sub.server_address = pv.conn.circuit.address
         sub.native_data_type = pv.channel.native_data_type
         sub.native_data_count = pv.channel.native_data_count
         sub.access_rights = pv.channel.access_rights
-        sub._connection_changed(ConnectionState.CONNECTED, pv.conn.circuit.address)
+        sub.connection_changed(ConnectionState.CONNECTED, pv.conn.circuit.address)
         pv.conn.queue(request)
 
     # -- searching and connecting --------------------------------------------
@@ -467,95 +500,46 @@ class Blocker:
         self.searcher.send(dict.fromkeys(pv.name for pv in due))
         cap = min(_MAX_RETRY, self._config.max_search_period)
         for pv in due:
-            pv.searches += 1
-            pv.last_search = now
-            pv.next_search = now + pv.interval
-            pv.interval = min(pv.interval * 2, cap)
+            pv.searched(now, cap)
 
     def _reset_backoff(self) -> None:
         # A server we have no circuit to just answered: it may have (re)started,
         # so search the rest soon.
         now = time.monotonic()
         for pv in self._searching:
-            if pv.interval > _FIRST_RETRY:
-                pv.interval = _FIRST_RETRY
-                pv.next_search = min(pv.next_search, now + _FIRST_RETRY)
+            pv.hurry(now)
 
-    def _connect(self, pv: _PV, server: tuple[str, int]) -> None:
-        key = (server, pv.priority)
-        conn = self._conns.get(key)
-        fresh = conn is None
-        if conn is None:
-            # Non-blocking: a server host that drops SYNs would otherwise stall
-            # every other PV's updates for the whole connect timeout.
-            try:
-                conn = Connection.begin(server, pv.priority, self._config.max_array_bytes)
-            except DisconnectedError as exc:  # failed at once (no route, ...)
-                logger.warning("PV %r: %s", pv.name, exc)
-                self._research(pv)
-                return
-            with self._diag_lock:
-                self._conns[key] = conn
-            if conn.pending:
-                self._pending[conn] = time.monotonic() + _CONNECT_TIMEOUT
-                self._selector.register(conn.sock, selectors.EVENT_WRITE, conn)
-            else:
-                self._established(conn)
+    def _connect(self, pv: PVState, server: tuple[str, int]) -> None:
+        try:
+            conn = self._circuits.open(
+                server, pv.priority, self._config.max_array_bytes, _CONNECT_TIMEOUT
+            )
+        except DisconnectedError as exc:  # failed at once (no route, ...)
+            logger.warning("PV %r: %s", pv.name, exc)
+            self._research(pv)
+            return
         pv.conn = conn
         pv.channel = conn.circuit.new_channel(pv.name)
         self._pv_by_channel[pv.channel] = pv
         self._searching.discard(pv)
-        # Queued only: a pending circuit sends them (one write) once connected.
-        commands = [*conn.handshake(), pv.channel.create()] if fresh else [pv.channel.create()]
         try:
-            conn.queue(*commands)
+            conn.queue(pv.channel.create())  # a pending circuit sends it once connected
         except DisconnectedError as exc:
             self._lost(conn, exc)
 
-    def _established(self, conn: Connection) -> None:
-        """``conn``'s TCP connect succeeded: read from it, and watch its liveness."""
-        # Reads happen only when select() says so; a timeout (not non-blocking)
-        # lets a large flush wait for room instead of failing.
-        conn.sock.settimeout(self._config.conn_tmo)
-        now = time.monotonic()
-        with self._diag_lock:
-            self._opened[conn] = now
-        self._selector.register(conn.sock, selectors.EVENT_READ, conn)
-        self._last_heard[conn] = now
-
     def _finish_connect(self, conn: Connection) -> None:
         """``conn``'s pending connect became writable: it either worked or failed."""
-        if conn not in self._pending:
-            return  # abandoned earlier in this pass (its last PV removed)
-        # Unregistered before finish_connect() may close it, as selectors require.
-        self._selector.unregister(conn.sock)
-        try:
-            conn.finish_connect()
-        except DisconnectedError as exc:
-            self._connect_failed(conn, exc)
-            return
-        del self._pending[conn]
-        # The handshake and CREATE_CHANs queued meanwhile go with the next flush.
-        self._established(conn)
+        failure = self._circuits.finish_connect(conn)
+        if failure is not None:
+            self._connect_failed(conn, failure)
 
     def _connect_failed(self, conn: Connection, exc: CAError) -> None:
         """A pending connect failed or timed out: its PVs search again, as if refused."""
-        self._forget_pending(conn)
         for pv in [pv for pv in self._pvs.values() if pv.conn is conn]:
             logger.warning("PV %r: %s", pv.name, exc)
             self._research(pv)
 
-    def _forget_pending(self, conn: Connection) -> None:
-        self._pending.pop(conn, None)
-        with self._diag_lock:
-            for key, value in list(self._conns.items()):
-                if value is conn:
-                    del self._conns[key]
-        with contextlib.suppress(KeyError, ValueError, OSError):
-            self._selector.unregister(conn.sock)
-        conn.close()
-
-    def _leave_pending(self, pv: _PV) -> None:
+    def _leave_pending(self, pv: PVState) -> None:
         """``pv`` is dropped while its circuit connects; the last one out abandons it."""
         conn = pv.conn
         assert conn is not None and pv.channel is not None
@@ -563,9 +547,9 @@ class Blocker:
         self._pv_by_channel.pop(pv.channel, None)
         pv.conn = pv.channel = None
         if not any(other.conn is conn for other in self._pvs.values()):
-            self._forget_pending(conn)
+            self._circuits.forget(conn)
 
-    def _research(self, pv: _PV) -> None:
+    def _research(self, pv: PVState) -> None:
         if pv.channel is not None:
             self._pv_by_channel.pop(pv.channel, None)
             if pv.conn is not None:
@@ -573,15 +557,7 @@ class Blocker:
                 # the retries (each makes a channel) would keep every one of them.
                 pv.conn.circuit.channels.pop(pv.channel.cid, None)
         self._searching.add(pv)
-        pv.conn = None
-        pv.channel = None
-        pv.interval = _FIRST_RETRY
-        pv.search_started = time.monotonic()
-        pv.next_search = pv.search_started + pv.penalty
-        pv.searches = 0
-        pv.connected_at = None
-        pv.losses += 1
-        pv.penalty = min(max(pv.penalty * 2, _FIRST_RETRY), _MAX_RETRY)
+        pv.search_again(time.monotonic(), _MAX_RETRY)
         if self.searcher is not None:
             self.searcher.forget(pv.name)
 
@@ -592,12 +568,11 @@ class Blocker:
         except (DisconnectedError, RemoteProtocolError) as exc:
             self._lost(conn, exc)
             return
-        self._last_heard[conn] = time.monotonic()
-        self._echo_sent.pop(conn, None)
-        by_subid = self._by_subid
+        self._circuits.heard(conn)
+        by_subid = self._by_subid.get(conn, {})
         for message in messages:
             if type(message) is EventAddResponse:
-                target = by_subid.get((conn, message._h[5]))
+                target = by_subid.get(message.header_values[5])
                 if target is not None:
                     # Data flows: the circuit works, so a later loss may re-search at once.
                     target[1].penalty = 0.0
@@ -605,7 +580,7 @@ class Blocker:
             else:
                 self._handle(conn, message)
 
-    def _pv_for_channel(self, conn: Connection, cid: int) -> _PV | None:
+    def _pv_for_channel(self, conn: Connection, cid: int) -> PVState | None:
         channel = conn.circuit.channels.get(cid)
         return None if channel is None else self._pv_by_channel.get(channel)
 
@@ -617,6 +592,9 @@ class Blocker:
                 # The penalty is cleared by the first update, not here: a server that
                 # creates the channel and then breaks the circuit must not be
                 # reconnected to in a tight loop.
+                wanting = [sub for sub in pv.subs if sub.wants_control]
+                if wanting:  # queued first: usually answered before the first update
+                    self._requests.read_control(pv, wanting)
                 for sub in list(pv.subs):
                     self._subscribe(pv, sub)
         elif isinstance(message, AccessRightsResponse):
@@ -627,11 +605,17 @@ class Blocker:
         elif isinstance(message, (CreateChFailResponse, ServerDisconnResponse)):
             pv = self._pv_for_channel(conn, message.cid)
             if pv is not None:
-                self._channel_gone(pv, f"the server at {conn._where()} dropped PV {pv.name!r}")
+                self._channel_gone(pv, f"the server at {conn.where()} dropped PV {pv.name!r}")
+        elif isinstance(message, _REPLIES):
+            self._requests.answer(conn, message)
+        elif isinstance(message, EchoResponse):
+            self._requests.echoed(conn)
         elif isinstance(message, ErrorResponse):
             self._server_error(conn, message)
 
     def _server_error(self, conn: Connection, message: ErrorResponse) -> None:
+        if self._requests.error(conn, message):
+            return  # the answer to a read or write: that request failed, nothing else
         pv = self._pv_for_channel(conn, message.cid)
         original = message.original_request
         if pv is None and original.command == CreateChanRequest.ID:
@@ -639,7 +623,7 @@ class Blocker:
             pv = self._pv_for_channel(conn, original.parameter1)
         name = pv.name if pv is not None else "?"
         text = (
-            f"server {conn._where()} reported {message.status.name} for PV {name!r}: "
+            f"server {conn.where()} reported {message.status.name} for PV {name!r}: "
             f"{message.error_message}"
         )
         if self.keep_searching or self.reconnect:
@@ -650,31 +634,28 @@ class Blocker:
             return
         raise ErrorResponseReceived(text, message)
 
-    def _channel_gone(self, pv: _PV, why: str) -> None:
+    def _channel_gone(self, pv: PVState, why: str) -> None:
+        if pv.conn is not None and pv.channel is not None:
+            self._requests.channel_lost(pv.conn, pv.channel, why)
         if pv.conn is not None:
             for subid in pv.subs.values():
                 if subid is not None:
-                    self._by_subid.pop((pv.conn, subid), None)
+                    self._by_subid.get(pv.conn, {}).pop(subid, None)
         for sub in pv.subs:
             pv.subs[sub] = None
-            sub._connection_changed(ConnectionState.DISCONNECTED, None)
+            sub.connection_changed(ConnectionState.DISCONNECTED, None)
         if not self.reconnect:
             raise DisconnectedError(why)
         logger.info("%s; searching again", why)
         self._research(pv)
 
-    def _lost(self, conn: Connection, exc: Exception) -> None:
-        with self._diag_lock:
-            for key, value in list(self._conns.items()):
-                if value is conn:
-                    del self._conns[key]
-            self._opened.pop(conn, None)
-        self._pending.pop(conn, None)
-        with contextlib.suppress(KeyError, ValueError, OSError):
-            self._selector.unregister(conn.sock)
-        conn.close()
-        self._last_heard.pop(conn, None)
-        self._echo_sent.pop(conn, None)
+    def _reset(self, conn: Connection, why: str) -> None:
+        """Reset ``conn`` (RST) and treat it as lost: see :mod:`.requests`."""
+        self._lost(conn, DisconnectedError(f"the circuit to {conn.where()} was {why}"), True)
+
+    def _lost(self, conn: Connection, exc: Exception, reset: bool = False) -> None:
+        self._requests.circuit_lost(conn, f"lost the circuit ({exc})")
+        self._circuits.forget(conn, reset)
         names = [pv.name for pv in self._pvs.values() if pv.conn is conn]
         if not self.reconnect and names:
             raise DisconnectedError(
@@ -682,15 +663,11 @@ class Blocker:
             ) from None
         for pv in [pv for pv in self._pvs.values() if pv.conn is conn]:
             self._channel_gone(pv, str(exc))
+        self._by_subid.pop(conn, None)
 
     def _flush(self) -> None:
-        for conn in list(self._conns.values()):
-            if conn.pending:
-                continue  # nothing may be sent before the connect completes
-            try:
-                conn.flush()
-            except DisconnectedError as exc:
-                self._lost(conn, exc)
+        for conn, exc in self._circuits.flush():
+            self._lost(conn, exc)
 
     def _check_deadlines(self, now: float) -> None:
         if not self.keep_searching and now >= self._connect_deadline:
@@ -706,26 +683,20 @@ class Blocker:
                 )
             # All connected: no need to look again until a PV is added.
             self._connect_deadline = float("inf")
-        for conn, deadline in list(self._pending.items()):
-            if now >= deadline:
-                self._selector.unregister(conn.sock)  # before abandon_connect() closes it
-                self._connect_failed(conn, conn.abandon_connect())
+        self._requests.expire(now)
         # Liveness: an idle circuit gets an ECHO; no answer means the server is gone.
-        for conn, heard in list(self._last_heard.items()):
-            sent = self._echo_sent.get(conn)
-            if sent is not None and now - sent > _ECHO_GRACE:
-                self._lost(conn, DisconnectedError(f"{conn._where()} stopped answering"))
-            elif sent is None and now - heard > self._config.conn_tmo:
-                self._echo_sent[conn] = now
-                try:
-                    conn.queue(EchoRequest())
-                except DisconnectedError as exc:
-                    self._lost(conn, exc)
+        failed, silent = self._circuits.check(now, self._requests.liveness_echo)
+        for conn, exc in failed:
+            self._connect_failed(conn, exc)
+        for conn, exc in silent:
+            self._lost(conn, exc)
 
-    def _clear(self, pv: _PV) -> None:
-        if pv.conn is not None and pv.channel is not None and not pv.conn.closed:
+    def _clear(self, pv: PVState) -> None:
+        if pv.conn is not None and pv.channel is not None:
+            self._requests.channel_lost(pv.conn, pv.channel, "the PV was removed from the Blocker")
             try:
-                pv.conn.queue(pv.channel.clear())
+                if not pv.conn.closed:
+                    pv.conn.queue(pv.channel.clear())
             except CAError as exc:
                 logger.debug("clear %r: %s", pv.name, exc)
         if pv.channel is not None:
@@ -737,22 +708,17 @@ class Blocker:
             _running.discard(self)
         with self._diag_lock:
             self._running = False
+        with self._lock:
+            self._stopped = True
+            queued, self._commands = self._commands, []
+        self._requests.shutdown([item for _, item in queued if isinstance(item, Request)])
         for pv in self._pvs.values():
             for sub in pv.subs:
-                with sub._lock:
-                    if sub._blocker is self:
-                        sub._blocker = None
+                sub.detach(self)
             if pv.channel is not None and pv.channel.sid is not None:
                 self._clear(pv)
-        for conn in list(self._conns.values()):
-            if not conn.pending:
-                with contextlib.suppress(DisconnectedError):
-                    conn.flush()  # the CLEAR_CHANNELs queued just above
-            conn.close()
-        self._pending.clear()
+        self._circuits.close_all()  # with the CLEAR_CHANNELs queued just above
         with self._diag_lock:
-            self._conns.clear()
-            self._opened.clear()
             self._pvs.clear()
         self._by_subid.clear()
         if self.searcher is not None:

@@ -17,16 +17,17 @@ from ..channel_types import ChannelType, DataTypeSpec
 from ..circuit import ClientChannel
 from ..commands import AccessRights, ClearChannelRequest, check_pv_name
 from ..errors import CAError, CAValueError
-from .client import (
-    _await_created,
-    _naming,
-    _not_found,
-    _prepare,
-    _read,
-    _searcher,
-    _write,
-)
 from .connection import Connection
+from .operations import (
+    await_created,
+    connect_channel,
+    naming,
+    new_searcher,
+    not_found,
+    prepare,
+    read_channel,
+    write_channel,
+)
 
 __all__ = ["Channel", "ChannelSet", "open_channel", "open_channels"]
 
@@ -91,7 +92,7 @@ class Channel:
         ``timeout`` defaults to the one the channel was opened with.
         """
         deadline = self._deadline(timeout)
-        return _read(
+        return read_channel(
             self._conn, self._channel, deadline, data_type, data_count, notify, force_int_enums
         )
 
@@ -106,7 +107,9 @@ class Channel:
     ) -> Any:
         """Write, as :func:`protocol.sync.client.write` does, on this channel."""
         deadline = self._deadline(timeout)
-        return _write(self._conn, self._channel, data, notify, data_type, metadata, deadline)
+        return write_channel(
+            self._conn, self._channel, data, notify, data_type, metadata, deadline
+        )
 
     def _clear(self) -> None:
         channel = self._channel
@@ -209,7 +212,7 @@ def open_channels(
         raise CAValueError("no PV names given")
     for name in names:
         check_pv_name(name)
-    config, deadline = _prepare(timeout, priority, repeater)
+    config, deadline = prepare(timeout, priority, repeater)
     result = ChannelSet()
     circuits: dict[tuple[str, int], tuple[Connection, list[ClientChannel]]] = {}
 
@@ -222,7 +225,7 @@ def open_channels(
                     server, priority, config.max_array_bytes, deadline - time.monotonic()
                 )
             except CAError as exc:
-                result.failures[name] = _naming(exc, name)
+                result.failures[name] = naming(exc, name)
                 return
             result._connections.append(conn)
             circuits[server] = (conn, [])
@@ -234,20 +237,20 @@ def open_channels(
         try:
             conn.flush()
         except CAError as exc:
-            result.failures[name] = _naming(exc, name)
+            result.failures[name] = naming(exc, name)
 
-    searcher = _searcher(config, deadline, ", ".join(map(repr, names)))
+    searcher = new_searcher(config, deadline, ", ".join(map(repr, names)))
     try:
         found = searcher.resolve(names, deadline, connect)
         for name in names:
             if name not in found:
-                result.failures[name] = _not_found(name, searcher, timeout)
+                result.failures[name] = not_found(name, searcher, timeout)
     finally:
         searcher.close()
     for conn, channels in circuits.values():
         created = [channel for channel in channels if channel.name not in result.failures]
         try:
-            failures = _await_created(conn, created, deadline)
+            failures = await_created(conn, created, deadline)
         except CAError as exc:
             result.failures.update((channel.name, exc) for channel in created)
             conn.close()
@@ -274,7 +277,5 @@ def open_channel(
         When the PV is not found in time, its server cannot be connected to,
         or the server refuses it.
     """
-    from .client import _open
-
-    conn, channel, _ = _open(pv_name, timeout, priority, repeater)
+    conn, channel, _ = connect_channel(pv_name, timeout, priority, repeater)
     return Channel(conn, channel, timeout)

@@ -8,43 +8,10 @@ share or close each other's sockets.
 
 from __future__ import annotations
 
-import contextlib
-import time
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..channel_types import ChannelType, DataTypeSpec
-from ..circuit import ClientChannel
-from ..commands import (
-    AccessRights,
-    ClearChannelRequest,
-    CreateChanResponse,
-    CreateChFailResponse,
-    EchoRequest,
-    EchoResponse,
-    ErrorResponse,
-    Message,
-    ReadNotifyResponse,
-    ReadResponse,
-    ServerDisconnResponse,
-    WriteNotifyResponse,
-    check_pv_name,
-)
-from ..commands.base import check_priority
-from ..errors import (
-    CAError,
-    CATimeoutError,
-    CAValueError,
-    ChannelAccessDenied,
-    ConnectTimeoutError,
-    DisconnectedError,
-    ErrorResponseReceived,
-)
-from ..values import STRING_ENCODING
-from .config import CAConfig, load_config, search_destinations
-from .connection import Connection
-from .search import Searcher
-from .write_request import write_request
+from ..channel_types import DataTypeSpec
+from . import operations
 
 if TYPE_CHECKING:
     from .blocker import Blocker
@@ -89,204 +56,6 @@ def __getattr__(name: str) -> Any:
     value = getattr(module, name)
     globals()[name] = value
     return value
-
-
-def _check_priority(priority: int) -> None:
-    check_priority(priority)
-
-
-def _check_timeout(timeout: float) -> None:
-    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0:
-        raise CAValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
-    if timeout == float("inf"):  # a socket timeout cannot be infinite (OverflowError)
-        raise CAValueError("timeout must be finite, not inf")
-
-
-def _searcher(config: CAConfig, deadline: float, what: str) -> Searcher:
-    destinations = search_destinations(config)
-    if not destinations and not config.name_servers:
-        raise CAError(
-            f"cannot search for {what}: no search addresses "
-            "(EPICS_CA_AUTO_ADDR_LIST=NO and EPICS_CA_ADDR_LIST is empty)"
-        )
-    return Searcher(destinations, config.name_servers, deadline - time.monotonic())
-
-
-def _not_found(name: str, searcher: Searcher, timeout: float) -> CATimeoutError:
-    return ConnectTimeoutError(
-        f"PV {name!r} not found: searched {searcher.describe()} for {timeout:g} s"
-    )
-
-
-def _search(name: str, config: CAConfig, deadline: float, timeout: float) -> tuple[str, int]:
-    searcher = _searcher(config, deadline, repr(name))
-    try:
-        found = searcher.resolve([name], deadline)
-        if name not in found:
-            raise _not_found(name, searcher, timeout)
-        return found[name]
-    finally:
-        searcher.close()
-
-
-def _create(
-    conn: Connection, channels: Sequence[ClientChannel], deadline: float
-) -> dict[int, CAError]:
-    """Create ``channels`` on a new circuit: handshake and every CREATE_CHAN in one write.
-
-    Returns the failures by cid (the others are connected).
-    """
-    conn.send(*conn.handshake(), *(channel.create() for channel in channels))
-    return _await_created(conn, channels, deadline)
-
-
-def _await_created(
-    conn: Connection, channels: Sequence[ClientChannel], deadline: float
-) -> dict[int, CAError]:
-    """Wait for the server's answer to each channel's CREATE_CHAN; failures by cid."""
-    pending = {channel.cid: channel for channel in channels}
-    failures: dict[int, CAError] = {}
-    host, port = conn.circuit.address
-
-    def answers(msg: Message) -> bool:
-        if isinstance(msg, (CreateChanResponse, CreateChFailResponse)):
-            return msg.cid in pending
-        return isinstance(msg, ErrorResponse)
-
-    while pending:
-        names = ", ".join(repr(channel.name) for channel in pending.values())
-        try:
-            reply = conn.recv_until(answers, deadline, f"creating channel {names}")
-        except CATimeoutError as exc:
-            failures.update((cid, _before_sending(exc)) for cid in pending)
-            break
-        assert isinstance(reply, (ErrorResponse, CreateChanResponse, CreateChFailResponse))
-        if isinstance(reply, ErrorResponse):
-            if reply.cid not in pending:
-                raise ErrorResponseReceived(
-                    f"creating {names}: {reply.status.name}: {reply.error_message}", reply
-                )
-            name = pending[reply.cid].name
-            failures[reply.cid] = ErrorResponseReceived(
-                f"creating PV {name!r}: {reply.status.name}: {reply.error_message}", reply
-            )
-        elif isinstance(reply, CreateChFailResponse):
-            name = pending[reply.cid].name
-            failures[reply.cid] = ErrorResponseReceived(
-                f"the server at {host}:{port} refused to create PV {name!r}", reply
-            )
-        pending.pop(reply.cid, None)
-    return failures
-
-
-def _prepare(timeout: float, priority: int, repeater: bool) -> tuple[CAConfig, float]:
-    _check_priority(priority)
-    _check_timeout(timeout)
-    deadline = time.monotonic() + timeout
-    config = load_config()
-    if repeater:
-        from .repeater import ensure_repeater
-
-        ensure_repeater(config.repeater_port)
-    return config, deadline
-
-
-def _open(
-    pv_name: str, timeout: float, priority: int, repeater: bool
-) -> tuple[Connection, ClientChannel, float]:
-    """Search, connect and create the channel within ``timeout`` seconds."""
-    check_pv_name(pv_name)
-    config, deadline = _prepare(timeout, priority, repeater)
-    server = _search(pv_name, config, deadline, timeout)  # ConnectTimeoutError if not found
-    try:
-        conn = Connection(server, priority, config.max_array_bytes, deadline - time.monotonic())
-    except CAError as exc:  # ConnectTimeoutError or DisconnectedError: name the PV
-        raise _naming(exc, pv_name) from None
-    try:
-        channel = conn.circuit.new_channel(pv_name)
-        failure = _create(conn, [channel], deadline).get(channel.cid)
-        if failure is not None:
-            raise failure  # a timeout is already a ConnectTimeoutError (_await_created)
-    except BaseException:
-        conn.close()
-        raise
-    return conn, channel, deadline
-
-
-def _before_sending(exc: CATimeoutError) -> ConnectTimeoutError:
-    """``exc`` as what it is: a timeout before any request went out."""
-    return exc if isinstance(exc, ConnectTimeoutError) else ConnectTimeoutError(str(exc))
-
-
-def _naming(exc: CAError, pv_name: str) -> CAError:
-    """``exc`` with its message prefixed by the PV name (a connect failure names a server)."""
-    exc.args = (f"PV {pv_name!r}: {exc}", *exc.args[1:])
-    return exc
-
-
-def _close(conn: Connection, channel: ClientChannel) -> None:
-    if not conn.closed and channel.sid is not None:
-        with contextlib.suppress(OSError):
-            conn.sock.sendall(bytes(ClearChannelRequest(channel.sid, channel.cid)))
-    conn.close()
-
-
-def _await(conn: Connection, channel: ClientChannel, ioid: int, deadline: float, what: str) -> Any:
-    """The reply to request ``ioid``; server errors raise."""
-
-    def answers(msg: Message) -> bool:
-        if isinstance(msg, (ReadNotifyResponse, WriteNotifyResponse, ReadResponse)):
-            return msg.ioid == ioid
-        if isinstance(msg, ServerDisconnResponse):
-            return msg.cid == channel.cid
-        return isinstance(msg, ErrorResponse)
-
-    try:
-        reply = conn.recv_until(answers, deadline, what)
-    except CATimeoutError as exc:
-        raise CATimeoutError(f"{exc} (timeout)") from None
-    if isinstance(reply, ErrorResponse):
-        raise ErrorResponseReceived(
-            f"{what}: the server answered {reply.status.name} "
-            f"({reply.status.description}): {reply.error_message}",
-            reply,
-        )
-    if isinstance(reply, ServerDisconnResponse):
-        raise DisconnectedError(f"{what}: the server dropped the channel")
-    return reply
-
-
-def _need(channel: ClientChannel, right: AccessRights, verb: str) -> None:
-    if not channel.access_rights & right:
-        address = "{}:{}".format(*channel.circuit.address)
-        raise ChannelAccessDenied(
-            f"no {verb} access to {channel.name!r} on {address} "
-            f"(the server grants {channel.access_rights.name})"
-        )
-
-
-def _read(
-    conn: Connection,
-    channel: ClientChannel,
-    deadline: float,
-    data_type: DataTypeSpec,
-    data_count: int | None,
-    notify: bool,
-    force_int_enums: bool,
-) -> Any:
-    _need(channel, AccessRights.READ, "read")
-    if data_type is None and channel.native_data_type == ChannelType.ENUM and not force_int_enums:
-        data_type = ChannelType.STRING
-    request = channel.read(data_type, data_count, notify)
-    conn.send(request)
-    reply = _await(conn, channel, request.ioid, deadline, f"reading {channel.name!r}")
-    if isinstance(reply, ReadNotifyResponse) and not reply.status.success:
-        raise ErrorResponseReceived(
-            f"reading {channel.name!r} as {request.data_type.name} failed: "
-            f"{reply.status.name} ({reply.status.description})",
-            reply,
-        )
-    return reply
 
 
 def read(
@@ -346,54 +115,13 @@ def read(
     array([1], dtype=int32)
     >>> read('random_walk:dt', data_type='time').metadata.stamp.as_datetime()
     """
-    conn, channel, deadline = _open(pv_name, timeout, priority, repeater)
+    conn, channel, deadline = operations.connect_channel(pv_name, timeout, priority, repeater)
     try:
-        return _read(conn, channel, deadline, data_type, data_count, notify, force_int_enums)
-    finally:
-        _close(conn, channel)
-
-
-def _enum_choices(conn: Connection, channel: ClientChannel, deadline: float) -> list[str]:
-    reply = _read(conn, channel, deadline, ChannelType.CTRL_ENUM, 1, True, True)
-    return [raw.decode(STRING_ENCODING) for raw in reply.metadata.enum_strings]
-
-
-def _write(
-    conn: Connection,
-    channel: ClientChannel,
-    data: Any,
-    notify: bool,
-    data_type: DataTypeSpec,
-    metadata: Any,
-    deadline: float,
-) -> Any:
-    _need(channel, AccessRights.WRITE, "write")
-    request = write_request(
-        channel, data, data_type, metadata, notify, lambda: _enum_choices(conn, channel, deadline)
-    )
-    what = f"writing {channel.name!r}"
-    if notify:
-        conn.send(request)
-        return _await(conn, channel, request.ioid, deadline, what)
-    # A plain WRITE is answered only when it fails; the ECHO behind it tells
-    # us the server has handled it, so a refusal is reported, not lost.
-    conn.send(request, EchoRequest())
-
-    def handled(msg: Message) -> bool:
-        if isinstance(msg, ServerDisconnResponse):
-            return msg.cid == channel.cid
-        return isinstance(msg, (EchoResponse, ErrorResponse))
-
-    reply = conn.recv_until(handled, deadline, what)
-    if isinstance(reply, ServerDisconnResponse):
-        raise DisconnectedError(f"{what}: the server dropped the channel")
-    if isinstance(reply, ErrorResponse):
-        raise ErrorResponseReceived(
-            f"{what}: the server answered {reply.status.name} "
-            f"({reply.status.description}): {reply.error_message}",
-            reply,
+        return operations.read_channel(
+            conn, channel, deadline, data_type, data_count, notify, force_int_enums
         )
-    return None
+    finally:
+        operations.close_channel(conn, channel)
 
 
 def write(
@@ -456,11 +184,11 @@ def write(
     >>> write('simple:A', 5)  # returns None
     >>> write('cat', 5, notify=True)  # blocks until complete
     """
-    conn, channel, deadline = _open(pv_name, timeout, priority, repeater)
+    conn, channel, deadline = operations.connect_channel(pv_name, timeout, priority, repeater)
     try:
-        return _write(conn, channel, data, notify, data_type, metadata, deadline)
+        return operations.write_channel(conn, channel, data, notify, data_type, metadata, deadline)
     finally:
-        _close(conn, channel)
+        operations.close_channel(conn, channel)
 
 
 def read_write_read(
@@ -501,14 +229,16 @@ def read_write_read(
     --------
     >>> read_write_read('cat', 5)  # returns initial, None, final
     """
-    conn, channel, deadline = _open(pv_name, timeout, priority, repeater)
+    conn, channel, deadline = operations.connect_channel(pv_name, timeout, priority, repeater)
     try:
-        initial = _read(conn, channel, deadline, read_data_type, None, True, force_int_enums)
-        response = _write(conn, channel, data, notify, write_data_type, metadata, deadline)
-        final = _read(conn, channel, deadline, read_data_type, None, True, force_int_enums)
-        return initial, response, final
+        read_type = operations.read_type(channel, read_data_type, force_int_enums)
+        steps = operations.read_write_read_steps(
+            channel, data, notify, read_type, write_data_type, metadata
+        )
+        result: tuple[Any, Any, Any] = operations.drive(conn, channel, steps, deadline)
+        return result
     finally:
-        _close(conn, channel)
+        operations.close_channel(conn, channel)
 
 
 def subscribe(
@@ -587,7 +317,9 @@ def block(
     -----
     To add or remove subscriptions while blocking, use :class:`Blocker`
     directly: ``b = Blocker(*subs, ...)``, ``b.run(duration)`` in one thread,
-    ``b.add(sub)`` / ``b.remove(sub)`` / ``b.interrupt()`` from others.
+    ``b.add(sub)`` / ``b.remove(sub)`` / ``b.interrupt()`` from others; and
+    ``b.read(name)`` / ``b.write(name, value)`` to read and write its PVs on the
+    channels it keeps (see :mod:`protocol.sync.requests`).
     """
     from .blocker import Blocker
 

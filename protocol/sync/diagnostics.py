@@ -8,9 +8,17 @@ thread.  Times are wall-clock seconds (``time.time()``); the blocker measures wi
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .config import CAConfig
+
+if TYPE_CHECKING:
+    from .connection import Connection
+    from .pvs import PVState
+    from .search import Duplicate, Searcher
 
 __all__ = [
     "CONNECTED",
@@ -21,6 +29,7 @@ __all__ = [
     "DuplicateServer",
     "NameServerDiagnostics",
     "PVDiagnostics",
+    "snapshot",
 ]
 
 Address = tuple[str, int]
@@ -184,3 +193,95 @@ class BlockerDiagnostics:
     def searching(self) -> tuple[PVDiagnostics, ...]:
         """The PVs still searched for."""
         return tuple(entry for entry in self.pvs if entry.state == SEARCHING)
+
+
+def snapshot(
+    *,
+    running: bool,
+    config: CAConfig | None,
+    searcher: Searcher | None,
+    pvs: Iterable[PVState],
+    circuits: Iterable[tuple[tuple[tuple[str, int], int], Connection]],
+    opened: Mapping[Connection, float],
+    last_heard: Mapping[Connection, float],
+    duplicates: Iterable[Duplicate],
+    duplicate_count: int,
+) -> BlockerDiagnostics:
+    """Build a :class:`BlockerDiagnostics` from a blocker's state (copied by the caller).
+
+    Parameters
+    ----------
+    running : bool
+    config : CAConfig or None
+    searcher : Searcher or None
+        The blocker's searcher while it runs.
+    pvs : iterable of PVState
+        Its PVs; each field is read once (a field may be an event newer than another).
+    circuits : iterable of ((address, priority), Connection)
+    opened : mapping of Connection to float
+        The connected circuits, with the ``time.monotonic()`` of their connect.
+    last_heard : mapping of Connection to float
+        When each circuit last received anything (monotonic).
+    duplicates : iterable of Duplicate
+    duplicate_count : int
+    """
+    now, wall = time.monotonic(), time.time()
+
+    def clock(t: float | None) -> float | None:
+        return None if t is None else wall - (now - t)
+
+    channels: dict[Connection, int] = {}
+    entries = []
+    for pv in pvs:
+        conn, channel = pv.conn, pv.channel
+        if channel is None or conn is None:
+            state, server = SEARCHING, None
+        else:
+            state = CONNECTED if channel.sid is not None else CONNECTING
+            server = conn.circuit.address
+            channels[conn] = channels.get(conn, 0) + 1
+        entries.append(
+            PVDiagnostics(
+                name=pv.name,
+                priority=pv.priority,
+                state=state,
+                server=server,
+                searches=pv.searches,
+                search_started=clock(pv.search_started),
+                last_search=clock(pv.last_search),
+                next_search=clock(pv.next_search) if state == SEARCHING else None,
+                connected_since=clock(pv.connected_at) if state == CONNECTED else None,
+                losses=pv.losses,
+                subscriptions=len(pv.subs),
+            )
+        )
+    entries.sort(key=lambda entry: (entry.name, entry.priority))
+    circuit_entries = sorted(
+        (
+            CircuitDiagnostics(
+                address=address,
+                priority=priority,
+                channels=channels.get(conn, 0),
+                connected_since=wall - (now - opened.get(conn, now)),
+                last_heard=clock(last_heard.get(conn)),
+            )
+            for (address, priority), conn in circuits
+            if conn in opened  # not while its TCP connect is under way
+        ),
+        key=lambda circuit: (circuit.address, circuit.priority),
+    )
+    return BlockerDiagnostics(
+        taken_at=wall,
+        running=running,
+        config=config,
+        destinations=tuple(searcher.destinations) if searcher is not None else (),
+        name_servers=tuple(
+            NameServerDiagnostics(server.address, server.connected)
+            for server in (searcher.name_servers if searcher is not None else ())
+        ),
+        pvs=tuple(entries),
+        circuits=tuple(circuit_entries),
+        duplicates=tuple(DuplicateServer(*duplicate) for duplicate in duplicates),
+        duplicate_count=duplicate_count,
+        datagrams_sent=searcher.datagrams_sent if searcher is not None else 0,
+    )

@@ -51,6 +51,11 @@ class NameServerSearch:
             logger.warning("name server %s:%s unreachable: %s", *address, exc)
             self.sock = None
 
+    @property
+    def connected(self) -> bool:
+        """Whether the circuit to the name server is up (its connect worked)."""
+        return self.sock is not None
+
     def send(self, names: Iterable[tuple[str, int]]) -> None:
         """Search for (name, cid) pairs; replies are expected for every name."""
         if self.sock is None:

@@ -97,6 +97,7 @@ class Subscription:
         )
         self.callbacks: dict[int, tuple[Callable[[], Any], bool]] = {}
         self.connection_callbacks: dict[int, Callable[[], Any]] = {}
+        self.control_callbacks: dict[int, Callable[[], Any]] = {}
         self._next_token = 0
         self._lock = threading.RLock()
         self._blocker: Blocker | None = None
@@ -194,7 +195,8 @@ class Subscription:
         with self._lock:
             self.connection_callbacks.pop(token, None)
 
-    def _connection_changed(self, state: ConnectionState, address: tuple[str, int] | None) -> None:
+    def connection_changed(self, state: ConnectionState, address: tuple[str, int] | None) -> None:
+        """Record the new state and call the connection callbacks (used by the Blocker)."""
         self.state = state
         for token, ref in tuple(self.connection_callbacks.items()):
             func = ref()
@@ -206,6 +208,49 @@ class Subscription:
                 except Exception:
                     logger.exception("connection callback of %r failed", self.pv_name)
 
+    def add_control_callback(self, func: Callable[..., Any]) -> int:
+        """Call ``func(sub, response, error)`` with the PV's control metadata.
+
+        An extension for long-lived watchers: while this subscription has control
+        callbacks, the Blocker reads the control type of the channel's native type
+        (``DBR_CTRL_*``: limits, units, precision, enum strings) on the PV's own
+        channel as soon as it connects, in the same write as the subscription
+        (usually answered before the first update), and again after every
+        reconnect.  ``response`` is the ``ReadNotifyResponse`` (its ``metadata``),
+        or None when the read failed and ``error`` (a ``CAError``) tells why.
+        Called in the Blocker's thread; add it before the subscription connects.
+        Held by weak reference, like :meth:`add_callback`.
+        """
+        with self._lock:
+            token = self._next_token
+            self._next_token += 1
+            self.control_callbacks[token] = _weak(
+                func, self._forget(self.control_callbacks, token)
+            )
+        return token
+
+    def remove_control_callback(self, token: int) -> None:
+        """Remove a callback added by :meth:`add_control_callback`."""
+        with self._lock:
+            self.control_callbacks.pop(token, None)
+
+    @property
+    def wants_control(self) -> bool:
+        """Whether control callbacks are registered (the Blocker reads control metadata)."""
+        return bool(self.control_callbacks)
+
+    def process_control(self, response: Any, error: BaseException | None) -> None:
+        """Run the control callbacks (used by the Blocker)."""
+        for token, ref in tuple(self.control_callbacks.items()):
+            func = ref()
+            if func is None:
+                self.control_callbacks.pop(token, None)
+            else:
+                try:
+                    func(self, response, error)
+                except Exception:
+                    logger.exception("control callback of %r failed", self.pv_name)
+
     def clear(self) -> None:
         """Remove all callbacks. If currently blocking, interrupt."""
         with self._lock:
@@ -213,6 +258,23 @@ class Subscription:
         self.interrupt()
 
     # -- blocking -----------------------------------------------------------
+    def attach(self, blocker: Blocker) -> bool:
+        """Record that ``blocker`` runs this subscription (used by the Blocker).
+
+        Returns True when :meth:`interrupt` was called before any blocker ran it: that
+        interrupt is meant for this one, which is to end at once.
+        """
+        with self._lock:
+            pending, self._interrupt_pending = self._interrupt_pending, False
+            self._blocker = blocker
+        return pending
+
+    def detach(self, blocker: Blocker) -> None:
+        """``blocker`` no longer runs this subscription (used by the Blocker)."""
+        with self._lock:
+            if self._blocker is blocker:
+                self._blocker = None
+
     def block(
         self,
         duration: float | None = None,

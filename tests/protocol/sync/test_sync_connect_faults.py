@@ -217,7 +217,7 @@ def test_refused_creates_leave_no_channels_behind(
 
     def peek() -> None:
         time.sleep(1.0)
-        counts.extend(len(conn.circuit.channels) for conn in list(blocker._conns.values()))
+        counts.extend(len(c.circuit.channels) for c in list(blocker._circuits.by_key.values()))
 
     thread = threading.Thread(target=peek)
     thread.start()
