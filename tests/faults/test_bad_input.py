@@ -162,8 +162,8 @@ BAD_VALUES = [
     ("fake:wf", np.zeros((2, 2))),
     ("fake:wf", [0.0] * 5),
     ("fake:pv", [1.0, 2.0]),
-    # Nothing at all: a zero-element write would be a silent no-op.
-    ("fake:wf", []),
+    # Nothing at all to a scalar (an empty array is a value: it empties a waveform).
+    ("fake:pv", []),
     ("fake:pv", ()),
 ]
 
