@@ -234,8 +234,6 @@ class RPCConversation:
             ConnectionValidationResponse(
                 method,
                 credentials,
-                buffer_size=message.buffer_size,
-                registry_size=message.registry_size,
                 big_endian=self.big_endian,
             )
         )

@@ -36,8 +36,12 @@ class Subcommand(enum.IntFlag):
     GET = 0x40
 
 
-#: The pvRequest pvxs sends with an RPC INIT: an empty structure.
-EMPTY_REQUEST: tuple[FieldDesc, dict[str, Any]] = (FieldDesc(TypeCode.STRUCT), {})
+#: The pvRequest pvxs sends with an RPC INIT: ``field()``, a structure holding an
+#: empty structure named ``field``.
+EMPTY_REQUEST: tuple[FieldDesc, dict[str, Any]] = (
+    FieldDesc(TypeCode.STRUCT, "", [("field", FieldDesc(TypeCode.STRUCT))]),
+    {"field": {}},
+)
 
 
 def _check_data(data: tuple[FieldDesc | None, Any], be: bool, what: str) -> tuple[Any, Any]:
