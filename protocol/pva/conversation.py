@@ -187,8 +187,9 @@ class RPCConversation:
         if self.finished:
             raise PVALocalProtocolError(f"data received after the conversation was {self.state}")
         if not data:
+            closed = PVARemoteProtocolError(f"the server closed the connection while {self.doing}")
             self.state = S.FAILED
-            raise PVARemoteProtocolError(f"the server closed the connection while {self.doing}")
+            raise closed
         try:
             messages = self._decoder.feed(data)
             for message in messages:

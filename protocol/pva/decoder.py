@@ -168,7 +168,7 @@ class StreamDecoder:
             while len(buf) - offset >= HEADER_SIZE:
                 header = decode_header(buf, offset)
                 if header.server != self.from_server:
-                    who = "client" if self.from_server else "server"
+                    who = "server" if self.from_server else "client"
                     raise PVARemoteProtocolError(
                         f"{_name(header)} where a {who} was expected to speak "
                         f"(flags 0x{header.flags:02x})"

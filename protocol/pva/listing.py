@@ -17,6 +17,7 @@ from .errors import PVARemoteProtocolError
 from .messages import SearchRequest, SearchResponse
 from .types import FieldDesc, TypeCode
 from .values import nturi
+from .wire import ANY_ADDRESSES
 
 __all__ = [
     "SERVER_PV",
@@ -97,7 +98,7 @@ def server_from_reply(
     reply: SearchResponse, source: tuple[str, int], version: int = 2
 ) -> DiscoveredServer:
     """The server a SEARCH_RESPONSE that came from ``source`` describes."""
-    host = source[0] if reply.server_address == "0.0.0.0" else reply.server_address
+    host = source[0] if reply.server_address in ANY_ADDRESSES else reply.server_address
     return DiscoveredServer(
         reply.guid_hex, host, reply.server_port, reply.protocol, version, (source[0], source[1])
     )

@@ -246,7 +246,8 @@ def encode_type(
     cache : dict, optional
         Descriptors this connection has defined, and their keys. When given,
         a known ``desc`` is sent as ``0xFE key``; a new one is added with the
-        next key and sent as ``0xFD key`` and its descriptor.
+        next key (from 1, as pvAccessCPP numbers them) and sent as ``0xFD key``
+        and its descriptor.
     """
     if desc is None:
         return bytes((NULL_TYPE,))
@@ -255,7 +256,7 @@ def encode_type(
     key = cache.get(desc)
     if key is not None:
         return bytes((CACHE_USE,)) + pack(big_endian, "H", key)
-    key = len(cache)
+    key = len(cache) + 1  # as pvAccessCPP: keys from 1
     if key > 0xFFFF:
         raise PVAValueError("the type cache is full (65536 descriptors)")
     cache[desc] = key

@@ -4,8 +4,9 @@ pvData serializes a *size* in one byte when it is below 254, else as 254 followe
 a 32-bit count; 255 stands for "null" (an empty string from pvAccessJava). A string
 is a size and that many UTF-8 bytes. A *status* is 255 for "OK, nothing to say",
 else a type byte, a message and a call-stack string. Socket addresses are 16 bytes,
-IPv4 mapped into IPv6 (``::ffff:a.b.c.d``); all zeros mean "the address this came
-from". Everything multi-byte follows the byte order of the message that holds it.
+IPv4 mapped into IPv6 (``::ffff:a.b.c.d``); any address (all zeros, or the mapped
+0.0.0.0) means "the address this came from". Everything multi-byte follows the
+byte order of the message that holds it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import NamedTuple
 from .errors import PVARemoteProtocolError, PVAValueError
 
 __all__ = [
+    "ANY_ADDRESSES",
     "MAX_SIZE",
     "NULL_SIZE",
     "OK",
@@ -113,23 +115,27 @@ def encode_status(status: Status, big_endian: bool) -> bytes:
     )
 
 
+#: The two spellings of "the address this came from": IPv6 any (all zero bytes,
+#: what pvxs's client puts in a SEARCH) and IPv4 any (``::ffff:0.0.0.0``, what
+#: pvxs's server puts in a reply).
+ANY_ADDRESSES = frozenset(("::", "0.0.0.0"))
+
+
 def encode_address(host: str) -> bytes:
-    """An IPv4 address as pvAccess's 16 bytes; ``'0.0.0.0'`` (any) is all zeros."""
+    """An address as pvAccess's 16 bytes: ``'::'`` is all zeros, a dotted IPv4
+    address (``'0.0.0.0'`` included) is mapped (``::ffff:a.b.c.d``)."""
+    if host == "::":
+        return b"\0" * 16
     from ..commands.base import ip_to_int
 
-    value = ip_to_int(host)
-    if value == 0:
-        return b"\0" * 16
-    return _MAPPED_V4 + value.to_bytes(4, "big")
+    return _MAPPED_V4 + ip_to_int(host).to_bytes(4, "big")
 
 
 def decode_address(raw: bytes) -> str:
     """The text form of 16 address bytes: dotted IPv4 for a mapped address,
-    ``'0.0.0.0'`` for all zeros, else the IPv6 text."""
+    ``'::'`` for all zeros, else the IPv6 text."""
     if len(raw) != 16:
         raise PVARemoteProtocolError(f"an address is 16 bytes, not {len(raw)}")
-    if raw == b"\0" * 16:
-        return "0.0.0.0"
     if raw[:12] == _MAPPED_V4:
         return ".".join(str(b) for b in raw[12:])
     import ipaddress

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from ..errors import PVAValueError
 from ..header import Command, Header
 from ..types import FieldDesc
-from ..wire import Reader, encode_address, encode_size, encode_string, pack
+from ..wire import ANY_ADDRESSES, Reader, encode_address, encode_size, encode_string, pack
 from .base import PVAMessage, check_u16, check_u32
 
 __all__ = [
@@ -36,10 +36,14 @@ class SearchFlags(enum.IntFlag):
 
 
 def _check_address(name: str, host: str) -> str:
+    if not isinstance(host, str):
+        raise PVAValueError(f"{name} must be a str, not {host!r}")
     try:
         encode_address(host)
     except Exception:
-        raise PVAValueError(f"{name} must be a dotted IPv4 address, not {host!r}") from None
+        raise PVAValueError(
+            f"{name} must be '::' or a dotted IPv4 address, not {host!r}"
+        ) from None
     return host
 
 
@@ -57,7 +61,8 @@ class SearchRequest(PVAMessage):
     unicast : bool
         The datagram goes to a unicast address.
     reply_address, reply_port : str, int
-        Where to answer; ``'0.0.0.0'`` means the address the search came from.
+        Where to answer; ``'::'`` (pvxs's choice) or ``'0.0.0.0'`` mean the address
+        the search came from.
     protocols : iterable of str
         Transports the client accepts (``("tcp",)``; pvxs sends none for a ping).
     """
@@ -98,7 +103,7 @@ class SearchRequest(PVAMessage):
         *,
         must_reply: bool = False,
         unicast: bool = True,
-        reply_address: str = "0.0.0.0",
+        reply_address: str = "::",
         reply_port: int = 0,
         protocols: Iterable[str] = ("tcp",),
         big_endian: bool = True,
@@ -155,7 +160,7 @@ class SearchRequest(PVAMessage):
         for _ in range(count):
             cid = reader.u32("cid")
             channels.append((cid, reader.string("channel name")))
-        if "." not in address:
+        if "." not in address and address not in ANY_ADDRESSES:
             raise reader.fail(f"reply address {address} is not IPv4")
         return cls(
             sequence,
@@ -186,7 +191,7 @@ class SearchResponse(PVAMessage):
     sequence : int
         The search's sequence id.
     server_address : str
-        ``'0.0.0.0'``: the address the reply came from (what pvxs sends).
+        ``'0.0.0.0'`` (what pvxs sends) or ``'::'``: the address the reply came from.
     server_port : int
         The server's TCP port.
     protocol : str
@@ -264,7 +269,7 @@ class SearchResponse(PVAMessage):
         guid = reader.take(GUID_SIZE, "guid")
         sequence = reader.u32("sequence")
         address = reader.address("server address")
-        if "." not in address:
+        if "." not in address and address not in ANY_ADDRESSES:
             raise reader.fail(f"server address {address} is not IPv4")
         port = reader.u16("server port")
         protocol = reader.string("protocol")

@@ -18,10 +18,10 @@ class _OnDemand:
     def __init__(self, names: list[str]) -> None:
         self.pvs = {name: SharedPV(nt=NTScalar("d"), initial=0.0) for name in names}
 
-    def testChannel(self, name: str) -> bool:  # noqa: N802 - p4p's name
+    def testChannel(self, name: str) -> bool:
         return name in self.pvs
 
-    def makeChannel(self, name: str, peer: str) -> SharedPV:  # noqa: N802 - p4p's name
+    def makeChannel(self, name: str, peer: str) -> SharedPV:
         return self.pvs[name]
 
 

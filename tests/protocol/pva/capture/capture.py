@@ -62,7 +62,9 @@ def _tool(binary: Path, relay_udp: int | None, *args: str) -> str:
     if relay_udp is not None:
         env["EPICS_PVA_ADDR_LIST"] = f"{LOOPBACK}:{relay_udp}"
     env["PVXS_LOG"] = "pvxs.*=ERR"
-    proc = subprocess.run([str(binary), *args], capture_output=True, text=True, env=env, timeout=20)
+    proc = subprocess.run(
+        [str(binary), *args], capture_output=True, text=True, env=env, timeout=20
+    )
     if proc.returncode:
         raise RuntimeError(f"pvxs_list {' '.join(args)}: status {proc.returncode}: {proc.stderr}")
     return proc.stdout
