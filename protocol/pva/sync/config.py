@@ -6,8 +6,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from ...sync.config import parse_address_list
 from ...sync.lazylog import get_logger
+from ..wire import parse_ipv4
 
 __all__ = [
     "DEFAULT_BROADCAST_PORT",
@@ -15,6 +15,7 @@ __all__ = [
     "PVAConfig",
     "is_unicast",
     "load_config",
+    "parse_address_list",
     "parse_server",
     "search_destinations",
 ]
@@ -150,6 +151,18 @@ def is_unicast(host: str, broadcast: Sequence[str] = ()) -> bool:
     return not (224 <= first <= 239 or host == "255.255.255.255" or host in broadcast)
 
 
+def parse_address_list(text: str, default_port: int, *, what: str) -> list[Address]:
+    """Whitespace-separated ``host[:port]`` entries, resolved; a bad one is logged
+    (naming ``what``, the variable) and skipped, as pvxs does."""
+    out = []
+    for entry in text.split():
+        try:
+            out.append(parse_server(entry, default_port))
+        except ValueError as exc:
+            log.warning("%s: ignoring %s", what, exc)
+    return out
+
+
 def parse_server(text: str, default_port: int) -> Address:
     """``host[:port]`` as ``(dotted quad, port)``.
 
@@ -158,8 +171,6 @@ def parse_server(text: str, default_port: int) -> Address:
     ValueError
         A bad port or a host name that does not resolve (the message says which).
     """
-    from ...commands.base import parse_ipv4
-
     host, sep, port_text = text.strip().rpartition(":") if ":" in text else (text.strip(), "", "")
     port = default_port
     if sep:
