@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import selectors
 import socket
@@ -13,6 +15,7 @@ from ..decoder import decode_datagram
 from ..errors import PVAError, PVAValueError
 from ..listing import DiscoveredServer, discovery_ping, server_from_reply
 from ..messages import SearchResponse
+from ..nameserver import NameServerPing
 from .config import Address, PVAConfig, is_unicast, load_config, search_destinations
 
 __all__ = ["discover_servers"]
@@ -30,7 +33,7 @@ def discover_servers(
     destinations: Sequence[Address] | None = None,
     broadcast: Sequence[str] | None = None,
 ) -> list[DiscoveredServer]:
-    """Ping every search destination and collect the servers that answer within ``timeout``.
+    """Ping every search destination and name server; collect who answers within ``timeout``.
 
     Parameters
     ----------
@@ -40,7 +43,8 @@ def discover_servers(
         Seconds to wait for replies; there is no way to know that all have come, so
         the wait is always this long.
     destinations : sequence of (host, port), optional
-        Where to send the ping instead of :func:`search_destinations`.
+        Where to send the UDP ping instead of :func:`search_destinations`. The name
+        servers (``config.name_servers``, EPICS_PVA_NAME_SERVERS) get it over TCP.
     broadcast : sequence of str, optional
         The local broadcast addresses (found without sending anything when omitted).
 
@@ -65,9 +69,11 @@ def discover_servers(
 
             broadcast = broadcast_addresses()
         destinations = search_destinations(config, broadcast=broadcast or ())
-    if not destinations:
+    name_servers = list(config.name_servers)
+    if not destinations and not name_servers:
         raise PVAValueError(
-            "nowhere to search: EPICS_PVA_ADDR_LIST is empty and EPICS_PVA_AUTO_ADDR_LIST is NO"
+            "nowhere to search: EPICS_PVA_ADDR_LIST is empty, EPICS_PVA_AUTO_ADDR_LIST is NO "
+            "and EPICS_PVA_NAME_SERVERS is empty"
         )
     found: dict[str, DiscoveredServer] = {}
     sequence = int.from_bytes(os.urandom(4), "big")
@@ -80,20 +86,95 @@ def discover_servers(
         start = time.monotonic()
         deadline = start + timeout
         _send_pings(sock, destinations, sequence, reply_port, broadcast or ())
-        resend: float | None = start + timeout * _RESEND_AT
+        resend: float | None = start + timeout * _RESEND_AT if destinations else None
         with selectors.DefaultSelector() as selector:
-            selector.register(sock, selectors.EVENT_READ)
-            while True:
-                now = time.monotonic()
-                if now >= deadline:
-                    break
-                if resend is not None and now >= resend:
-                    _send_pings(sock, destinations, sequence, reply_port, broadcast or ())
-                    resend = None
-                wake = deadline if resend is None else min(deadline, resend)
-                if selector.select(max(wake - now, 0.0)):
-                    _read_replies(sock, sequence, found)
+            selector.register(sock, selectors.EVENT_READ, None)
+            pings = [_connect(address, sequence, selector) for address in name_servers]
+            try:
+                while True:
+                    now = time.monotonic()
+                    if now >= deadline:
+                        break
+                    if resend is not None and now >= resend:
+                        _send_pings(sock, destinations, sequence, reply_port, broadcast or ())
+                        resend = None
+                    wake = deadline if resend is None else min(deadline, resend)
+                    for key, events in selector.select(max(wake - now, 0.0)):
+                        if key.data is None:
+                            _read_replies(sock, sequence, found)
+                        else:
+                            _service(key.data, events, selector, found)
+            finally:
+                for ping in pings:
+                    ping.close(selector)
     return sorted(found.values(), key=lambda server: (server.host, server.port, server.guid))
+
+
+class _TcpPing:
+    """A name server's connection and its :class:`NameServerPing`."""
+
+    def __init__(self, sock: socket.socket | None, ping: NameServerPing) -> None:
+        self.sock = sock
+        self.ping = ping
+        self.connected = False
+        self.pending = b""
+
+    def close(self, selector: selectors.BaseSelector) -> None:
+        if self.sock is not None:
+            with contextlib.suppress(KeyError, ValueError):
+                selector.unregister(self.sock)
+            self.sock.close()
+            self.sock = None
+
+
+def _connect(address: Address, sequence: int, selector: selectors.BaseSelector) -> _TcpPing:
+    ping = NameServerPing(address, sequence)
+    try:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    except OSError as exc:
+        log.warning("name server %s:%d: %s", *address, exc)
+        return _TcpPing(None, ping)
+    sock.setblocking(False)
+    code = sock.connect_ex(address)
+    job = _TcpPing(sock, ping)
+    if code not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
+        log.warning("name server %s:%d: %s", *address, os.strerror(code))
+        job.close(selector)
+        return job
+    selector.register(sock, selectors.EVENT_WRITE, job)
+    return job
+
+
+def _service(
+    job: _TcpPing,
+    events: int,
+    selector: selectors.BaseSelector,
+    found: dict[str, DiscoveredServer],
+) -> None:
+    sock = job.sock
+    assert sock is not None
+    try:
+        if not job.connected:
+            code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if code:
+                raise OSError(code, os.strerror(code))
+            job.connected = True
+        elif events & selectors.EVENT_READ:
+            data = sock.recv(65536)
+            for server in job.ping.receive_data(data):
+                found.setdefault(server.guid, server)
+        job.pending += job.ping.data_to_send()
+        if job.pending:
+            job.pending = job.pending[sock.send(job.pending) :]
+    except (BlockingIOError, InterruptedError):
+        pass
+    except (OSError, PVAError) as exc:
+        # A name server that fails is one source less, as for pvxs: logged, not raised.
+        log.warning("name server %s:%d: %s", *job.ping.address, exc)
+        job.close(selector)
+        return
+    want = selectors.EVENT_READ | (selectors.EVENT_WRITE if job.pending else 0)
+    selector.modify(sock, want, job)
 
 
 def _send_pings(

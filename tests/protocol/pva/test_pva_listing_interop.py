@@ -317,3 +317,36 @@ def test_no_socket_left_open(pva_group):
         timeout=0.2,
     )
     assert open_sockets() == before
+
+
+# -- name servers (EPICS_PVA_NAME_SERVERS): the ping over TCP -----------------------------
+
+
+def test_name_server_ping_to_real_servers(pva_group):
+    """pvxs and p4p servers answer a TCP ping for themselves; nothing goes over UDP."""
+    pvxs, _, p4p, _ = pva_group
+    config = PVAConfig(
+        auto_addr_list=False,
+        name_servers=((LOOPBACK, pvxs.port), (LOOPBACK, p4p.port), (LOOPBACK, free_port())),
+    )
+    found = discover_servers(config, timeout=0.5)
+    assert sorted(s.address for s in found) == sorted([pvxs.address, p4p.address])
+    assert all(s.via in ((LOOPBACK, pvxs.port), (LOOPBACK, p4p.port)) for s in found)
+
+
+def test_name_server_that_names_others():
+    def script(conn, received):
+        handshake(conn, received)
+        ping = received()
+        assert ping is not None and ping.must_reply and ping.reply_port == 0
+        conn.sendall(
+            bytes(SearchResponse(b"N" * 12, ping.sequence, 0, big_endian=False))
+            + bytes(SearchResponse(b"O" * 12, ping.sequence, 5099, server_address="127.0.0.7"))
+            + bytes(SearchResponse(b"N" * 12, ping.sequence, 0))
+        )
+
+    with FakeServer(script) as fake:
+        config = PVAConfig(auto_addr_list=False, name_servers=((LOOPBACK, fake.port),))
+        found = discover_servers(config, timeout=0.5)
+    assert [s.address for s in found] == [fake.address, "127.0.0.7:5099"]
+    assert not fake.errors
