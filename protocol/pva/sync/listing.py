@@ -40,6 +40,7 @@ from .discover import discover_servers
 
 __all__ = [
     "ServerListing",
+    "all_names",
     "browse",
     "list_channels",
     "list_servers",
@@ -354,6 +355,11 @@ def server_info(server: str | Address, *, timeout: float = 5.0) -> ServerInfo:
     if isinstance(outcome, Exception):
         raise outcome
     return parse_server_info(outcome)
+
+
+def all_names(listings: Iterable[ServerListing]) -> tuple[str, ...]:
+    """Every PV name of the listings, sorted, once each: what name completion offers."""
+    return tuple(sorted({name for listing in listings for name in listing.names}))
 
 
 def browse(

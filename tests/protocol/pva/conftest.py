@@ -20,6 +20,16 @@ from tests.protocol.pva.servers import (
 from tests.support.iocs import LOOPBACK, free_port
 
 
+@pytest.fixture(autouse=True)
+def _loopback_pva_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a test forgets to pass, the client searches 127.0.0.1 only, on a port
+    nothing serves (the network rule); tests that want a server say which."""
+    monkeypatch.setenv("EPICS_PVA_ADDR_LIST", LOOPBACK)
+    monkeypatch.setenv("EPICS_PVA_AUTO_ADDR_LIST", "NO")
+    monkeypatch.setenv("EPICS_PVA_BROADCAST_PORT", str(free_port()))
+    monkeypatch.setenv("EPICS_PVA_NAME_SERVERS", "")
+
+
 @pytest.fixture(scope="session")
 def pva_group(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PvaServer, ...]]:
     """pvxslibs.ioc, a QSRV softioc, a p4p server and pvAccessCPP, one UDP port for all."""

@@ -25,7 +25,13 @@ from protocol.pva.sync.config import (
     search_destinations,
 )
 from protocol.pva.sync.discover import discover_servers
-from protocol.pva.sync.listing import browse, list_channels, list_servers, server_info
+from protocol.pva.sync.listing import (
+    all_names,
+    browse,
+    list_channels,
+    list_servers,
+    server_info,
+)
 from protocol.pva.types import FieldDesc, TypeCode
 from protocol.pva.wire import Status, StatusType
 from tests.protocol.pva.fake_servers import (
@@ -66,8 +72,7 @@ def test_browse_from_the_environment(pva_group, monkeypatch):
     for name, value in pva_group[0].client_env.items():
         monkeypatch.setenv(name, value)
     listings = browse(discovery_timeout=1.0, timeout=5.0)
-    names = sorted(n for listing in listings for n in listing.names)
-    assert names == sorted(n for s in pva_group for n in s.names)
+    assert all_names(listings) == tuple(sorted(n for s in pva_group for n in s.names))
     assert all(listing.guid is not None and listing.ok for listing in listings)
 
 
