@@ -20,6 +20,7 @@ _TOOL_HELP = {
     "put": "write a PV (like caput)",
     "monitor": "print PV updates (like camonitor)",
     "info": "describe PVs (like cainfo)",
+    "list": "list the PVs of pvAccess servers (like pvlist)",
 }
 
 
