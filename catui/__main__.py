@@ -20,6 +20,7 @@ _TOOL_HELP = {
     "put": "write a PV (like caput)",
     "monitor": "print PV updates (like camonitor)",
     "info": "describe PVs (like cainfo)",
+    "tree": "print a record's input-link tree (like dbtr, PV Tree)",
 }
 
 

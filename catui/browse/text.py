@@ -88,9 +88,10 @@ def _field_text(value: FieldValue | None) -> str:
     return text
 
 
-def _field_line(field: FieldDef, value: FieldValue | None, width: int) -> str:
+def _field_line(field: FieldDef, value: FieldValue | None, widths: tuple[int, int]) -> str:
     prompt = safe(field.prompt) or "-"
-    return f"    {field.name:<5} {prompt:<{width}} {_field_text(value)}".rstrip()
+    name_width, prompt_width = widths
+    return f"    {field.name:<{name_width}} {prompt:<{prompt_width}} {_field_text(value)}".rstrip()
 
 
 def record_lines(view: RecordView) -> list[str]:
@@ -109,16 +110,17 @@ def record_lines(view: RecordView) -> list[str]:
         lines.append(f"    not on this IOC: {', '.join(view.absent)}")
     if view.disabled:
         lines.append("    disabled: DISA = DISV, the record does not process")
-    width = max([len(f.prompt) for f in readable] + [10])
-    width = min(width, 28)
+    name_width = max([len(f.name) for f in readable] + [4])
+    prompt_width = min(28, max([len(f.prompt) for f in readable] + [10]))
+    widths = (name_width, prompt_width)
     lines.append("  Record")
-    lines += [_field_line(f, view.values.get(f.name), width) for f in view.summary()]
+    lines += [_field_line(f, view.values.get(f.name), widths) for f in view.summary()]
     for label, fields in view.groups():
         shown = [f for f in fields if f.readable]
         if not shown:
             continue
         lines.append(f"  {label}")
-        lines += [_field_line(f, view.values.get(f.name), width) for f in shown]
+        lines += [_field_line(f, view.values.get(f.name), widths) for f in shown]
     hidden = [f.name for f in view.fields if view.values.get(f.name, None) is not None
               and view.values[f.name].error == NOT_READABLE]  # fmt: skip
     if hidden:
