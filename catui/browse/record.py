@@ -203,7 +203,9 @@ def read_record(
     table : RecordTable
     on_update : callable, optional
         ``on_update(view, field)``: after the plan is known (``field == ""``)
-        and after each field's value arrives.
+        and after each field's value arrives. It runs in the reading thread,
+        which goes on changing ``view``: post ``view.values[field]`` (immutable)
+        to the screen rather than the view itself.
     cancelled : callable, optional
         Stop reading when it returns True (the screen was closed).
 

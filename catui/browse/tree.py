@@ -2,7 +2,7 @@
 
 :func:`expand_tree` reads the root, then level by level the record type and
 value of each new node and the input links of each record (its type's
-``DBF_INLINK`` fields: INP, DOL, INPA…, SDIS, SIML, …), every level's reads
+``DBF_INLINK`` fields but TSEL: INP, DOL, INPA…, SDIS, SIML, …), every level's reads
 in one batch through :func:`catui.browse.fetch.fetch_round` (one search, one
 circuit per IOC, across IOCs). A record is expanded once: met again below
 itself it is a *cycle*, met again elsewhere a *repeat* (its links are shown
@@ -41,10 +41,21 @@ from catui.browse.links import (
 )
 from catui.browse.record import record_name
 
-__all__ = ["DEFAULT_DEPTH", "INVALID_SEVERITY", "PVTree", "TreeNode", "TreeRow", "expand_tree"]
+__all__ = [
+    "DEFAULT_DEPTH",
+    "INVALID_SEVERITY",
+    "NOT_FOLLOWED",
+    "PVTree",
+    "TreeNode",
+    "TreeRow",
+    "expand_tree",
+]
 
 DEFAULT_DEPTH = 8
 INVALID_SEVERITY = 3
+#: Input links not followed: TSEL brings a time stamp, neither a value nor a severity
+#: (and reading it for every node costs a twentieth of a tree of calc records).
+NOT_FOLLOWED = frozenset({"TSEL"})
 
 
 class TreeNode:
@@ -427,7 +438,7 @@ class _Expansion:
         else:
             node.record_type = reading.text
             node.partial = not self.table.knows(reading.text)
-            fields = self.table.input_links(reading.text)
+            fields = [f for f in self.table.input_links(reading.text) if f not in NOT_FOLLOWED]
             for order, name in enumerate(fields):
                 self.links[f"{node.record}.{name}"] = (node, name, order)
             self._expect(node, len(fields))

@@ -87,3 +87,20 @@ def test_cancelled_reads_stop(browse):
     requests = [Request(browse.pv(n)) for n in ("sev:src", "flags:t", "sev:minor")]
     got = fetch_round(requests, timeout=1.0, cancelled=lambda: True)
     assert got == {}
+
+
+def test_big_rounds_are_opened_in_chunks_that_share_the_time(browse, monkeypatch):
+    import catui.browse.fetch as fetching
+
+    monkeypatch.setattr(fetching, "CHUNK", 2)
+    opened = []
+    real = fetching._open_and_read
+    monkeypatch.setattr(
+        fetching, "_open_and_read", lambda reqs, *a: (opened.append(len(reqs)), real(reqs, *a))
+    )
+    names = ["sev:src", "not:there", "flags:t", "sev:minor", "sev:other"]
+    requests = [Request(browse.pv(n)) for n in names] + [Request(browse.pv("sev:src"), ALARM)]
+    got = fetch_round(requests, timeout=0.5)
+    assert list(got) == requests
+    assert [r.error for r in got.values()] == ["", NOT_FOUND, "", "", "", ""]
+    assert opened == [3, 2, 1]  # sev:src twice (two modes) in the first chunk
