@@ -157,7 +157,7 @@ def _row_text(row: TreeRow) -> str:
             alarm = _alarm(row)
             if alarm:
                 parts.append(alarm)
-    elif row.kind in (CONSTANT, HARDWARE, JSON):
+    elif row.kind in (CONSTANT, HARDWARE, JSON, INVALID) and row.value:
         parts.append(f"{safe(row.value)} ({row.note})" if row.note else safe(row.value))
     if not row.pv and row.error:
         parts.append(f"<{row.error}: {safe(row.detail)}>" if row.detail else f"<{row.error}>")

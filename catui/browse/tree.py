@@ -451,8 +451,9 @@ class _Expansion:
                 self._expect(node)
             else:
                 self.add_node(node, field, parse_link(reading.text), order)
-        elif not (node.partial and reading.error == NOT_FOUND):
-            # (a probed field that a record of unknown type does not have says nothing)
+        elif reading.error != NOT_FOUND:
+            # (a field the record does not have says nothing: a probe of an unknown type,
+            # or a field of a newer Base than the IOC's, calc's INPM..INPU before 7.0)
             child = TreeNode("", kind=INVALID, field=field, parent=node, order=order)
             child.error, child.detail = reading.error, reading.detail
             _insert(node, child)

@@ -200,3 +200,14 @@ def test_updates_after_each_round_and_cancel(browse):
     )
     assert not tree.complete and len(rounds) == 2
     assert any(n.pending for n in tree.nodes())
+
+
+def test_a_link_field_the_iocs_base_lacks_says_nothing(browse):
+    from catui.browse.fields import FieldDef, RecordTable
+
+    own = {rtyp: TABLE.fields(rtyp)[len(TABLE.common) :] for rtyp in TABLE.record_types}
+    own["calc"] = (*own["calc"], FieldDef("INPZ", "DBF_INLINK", "Input Z"))
+    newer = RecordTable(TABLE.menus, TABLE.common, own, "a Base newer than the IOC's")
+    tree = expand_tree(browse.pv("loop:a"), timeout=0.3, table=newer)
+    assert [n.field for n in tree.root.children] == ["INPA"]
+    assert tree.complete and [n.pv for n in tree.nodes()][-1] == browse.pv("loop:a")

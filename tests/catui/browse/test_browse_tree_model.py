@@ -160,3 +160,24 @@ def test_server_text_cannot_drive_the_terminal():
     tree.root.value = "evil\x1b[2Jtext\n"
     assert tree_lines(tree) == ["top evil\\x1b[2Jtext\\n NO_ALARM"]
     assert "\x1b" not in "".join(tree_lines(tree))
+
+
+def test_links_that_are_not_pvs_are_leaves_that_say_what_they_are():
+    from catui.browse.fields import TABLE
+    from catui.browse.tree import _Expansion
+
+    tree = tree_of(NO)
+    work = _Expansion(tree, TABLE, 1.0)
+    work.add_node(tree.root, "INP", parse_link("#X1"), 0)
+    work.add_node(tree.root, "DOL", parse_link('{calc: {args: ["rec", {const: 1}]}}'), 1)
+    work.add_node(tree.root, "SDIS", parse_link(""), 2)  # an empty link: no node
+    work.add_node(tree.root, "SIML", parse_link("@sim"), 3)
+    assert tree_lines(tree) == [
+        "top 5 NO_ALARM",
+        "├─ INP: #X1 <invalid link: no hardware link type has the address '#X1'>",
+        '├─ DOL: {calc: {args: ["rec", {const: 1}]}} (JSON calc link)',
+        '│  ├─ arg 0: "rec" <invalid link: not a number or a JSON link>',
+        '│  └─ arg 1: {"const":1} (JSON const link)',
+        "└─ SIML: @sim (hardware address, INST_IO)",
+    ]
+    assert work.requests() == []  # nothing here to read
