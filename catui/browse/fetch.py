@@ -1,7 +1,8 @@
 """Many field reads at once: one search batch, one circuit per IOC, results as plain data.
 
 :func:`fetch_round` opens every name of a batch with
-:func:`protocol.sync.channels.open_channels` and reads each channel once;
+:func:`protocol.sync.channels.open_channels` (in chunks of :data:`CHUNK` names,
+sharing the round's time) and reads each channel once;
 :func:`fetch` adds the retry that keeps a missing name from holding up the
 others: a first round waits briefly (names that exist answer at once), the
 names still missing are searched again for the rest of the timeout.
