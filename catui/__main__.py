@@ -1,6 +1,6 @@
 """Command-line entry point: ``catui`` / ``python -m catui``.
 
-``catui get|put|monitor|info ...`` run the command-line tools of
+``catui get|put|monitor|info|list|tree ...`` run the command-line tools of
 :mod:`catui.cli` (imported only when asked for); anything else is for the
 console (:func:`catui.app_main.run_console`: ``catui PV …``, ``-f FILE``, ``--demo``).
 """
@@ -21,6 +21,7 @@ _TOOL_HELP = {
     "monitor": "print PV updates (like camonitor)",
     "info": "describe PVs (like cainfo)",
     "list": "list the PVs of pvAccess servers (like pvlist)",
+    "tree": "print a record's input-link tree (like dbtr, PV Tree)",
 }
 
 
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run a tool (``get``, ``put``, ``monitor``, ``info``) or the console; return the status."""
+    """Run a tool (one of :data:`catui.cli.TOOLS`) or the console; return the status."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in TOOLS:
         name = f"catui.cli.{args[0]}"

@@ -23,6 +23,11 @@ def build_parser() -> argparse.ArgumentParser:
         "PV failed (one line each on stderr).",
     )
     parser.add_argument("pvs", nargs="+", metavar="PV", help="PV names")
+    parser.add_argument(
+        "--fields", action="store_true",
+        help="print the record of each PV instead: every field of its record type, by "
+        "promptgroup, with prompt and value (as dbpr does, over CA)",
+    )  # fmt: skip
     common.add_timeout_option(parser)
     return parser
 
@@ -56,7 +61,32 @@ def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     timeout = common.resolve_timeout(args.timeout, PROG)
     common.prepare()
+    if args.fields:
+        return _print_records(list(args.pvs), timeout)
     return common.print_each(PROG, list(args.pvs), timeout, lambda ch: describe(ch.name, ch))
+
+
+def _print_records(names: list[str], timeout: float) -> int:
+    """``--fields``: each PV's record view as text; one stderr line per record that failed."""
+    from catui.browse.record import read_record
+    from catui.browse.text import record_lines, safe
+    from protocol.commands import check_pv_name
+
+    failed = False
+    for name in names:
+        try:
+            check_pv_name(name)
+            view = read_record(name, timeout=timeout)
+        except Exception as exc:
+            failed = True
+            common.report_failure(PROG, name, exc)
+            continue
+        if view.error:
+            failed = True
+            common.report_failure(PROG, name, safe(view.detail or view.error))
+            continue
+        print("\n".join(record_lines(view)), flush=True)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
