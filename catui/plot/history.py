@@ -328,7 +328,7 @@ class History:
                 return None
             if t < oldest * tier.width and not tier.complete:
                 continue  # older than this tier reaches
-            times, _, _, last, _, sev = tier.bins(before=t + tier.width)
+            times, _, _, last, _, sev = tier.bins(before=math.nextafter(t, math.inf))
             if not len(times):
                 return None
             return Sample(float(times[-1]), float(last[-1]), int(sev[-1]))

@@ -645,23 +645,26 @@ def _time_axis(layout: Layout, x_axis: TimeAxis | IndexAxis, cursor: int | None)
     axis_line: list[tuple[str, str]] = [(corner + "".join(rule), "axis")]
     if layout.axes == 2:
         axis_line.append(("┘" + " " * (_GUTTER - 1), "axis"))
-    # Labels centred under their ticks, none overlapping, the cursor's on top.
+    # Labels centred under their ticks, none overlapping; the cursor's first.
     total = layout.width
     text = [" "] * total
     styles = [""] * total
-    taken = -1
-    for column, label in ticks:
-        begin = layout.plot_x + column - len(label) // 2
-        if begin <= taken or begin < 0 or begin + len(label) > total:
-            continue
-        text[begin : begin + len(label)] = label
-        styles[begin : begin + len(label)] = ["tick"] * len(label)
-        taken = begin + len(label)
+    busy: tuple[int, int] = (total, total)  # cells the cursor's label takes
     if cursor is not None and 0 <= cursor < width:
         label = "▲" + _cursor_text(layout, x_axis, cursor)
         begin = min(max(0, layout.plot_x + cursor), max(0, total - len(label)))
         text[begin : begin + len(label)] = label
         styles[begin : begin + len(label)] = ["cursor"] * len(label)
+        busy = (begin, begin + len(label))
+    taken = -1
+    for column, label in ticks:
+        begin = layout.plot_x + column - len(label) // 2
+        end = begin + len(label)
+        if begin <= taken or begin < 0 or end > total or (begin <= busy[1] and end >= busy[0]):
+            continue
+        text[begin:end] = label
+        styles[begin:end] = ["tick"] * len(label)
+        taken = end
     label_line: list[tuple[str, str]] = []
     start = 0
     for i in range(1, total + 1):
