@@ -597,7 +597,7 @@ def render_chart(
             raise ValueError(f"trace {trace.label!r} is on axis {trace.axis}, not drawn")
     width, height = layout.width, layout.height
     if not layout.fits:
-        message = _fit("(window too small for a chart)", width)
+        message = _fit("too small for a chart", width)
         return [((message.ljust(width), "tick"),)] + [((" " * width, ""),)] * (height - 1)
     grid = _Grid(
         np.full((layout.plot_height, layout.plot_width), 0x20, np.uint32),
