@@ -17,7 +17,9 @@ from catui.plot.history import DISCONNECTED, History
 from catui.plot.render import (
     BRAILLE,
     MAX_TRACES,
+    Band,
     Layout,
+    Limit,
     Line,
     TimeAxis,
     Trace,
@@ -150,10 +152,9 @@ def strip_chart(
             reading = format_reading(sample.value, source.precision)
             connected = sample.severity != DISCONNECTED
             severity = sample.severity if connected else None
-        traces.append(
-            Trace(column, source.name, reading, source.units, severity, axis, connected)
-        )
-    bands, limits = ([], [])
+        traces.append(Trace(column, source.name, reading, source.units, severity, axis, connected))
+    bands: list[Band] = []
+    limits: list[Limit] = []
     if len(sources) == 1:
         bands, limits = alarm_overlay(sources[0].alarm, sources[0].warning)
     lines = render_chart(

@@ -47,9 +47,7 @@ def _severity_name(code: int) -> str:
     return _NAMES.get(code, f"SEV{code}")
 
 
-def write_samples(
-    out: IO[str], rows: Iterable[Row], tz: datetime.tzinfo | None = None
-) -> int:
+def write_samples(out: IO[str], rows: Iterable[Row], tz: datetime.tzinfo | None = None) -> int:
     """Write ``rows`` (time, pv, value, severity), with the header; how many rows.
 
     ``tz`` is the zone of the ISO column (None: the local one); ``epoch`` is the same

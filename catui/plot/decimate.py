@@ -24,6 +24,7 @@ highest alarm severity among its samples.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
@@ -249,9 +250,7 @@ def decimate_array(
     return _reduce(view, view, view, None, None, edges, hold=True)
 
 
-def decimate_xy(
-    x: npt.ArrayLike, y: npt.ArrayLike, x0: float, x1: float, columns: int
-) -> Columns:
+def decimate_xy(x: npt.ArrayLike, y: npt.ArrayLike, x0: float, x1: float, columns: int) -> Columns:
     """``y`` against ``x`` onto the columns of ``[x0, x1)``: min/max of the points per column.
 
     Increasing ``x`` (an energy or position axis) reduces like :func:`decimate_array`,

@@ -26,6 +26,7 @@ import itertools
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -112,9 +113,7 @@ class _Tier:
     @property
     def complete(self) -> bool:
         """Whether no bucket was ever dropped (the tier goes back to the first sample)."""
-        return self.newest is None or self.first is None or (
-            self.newest - self.first < self.size
-        )
+        return self.newest is None or self.first is None or (self.newest - self.first < self.size)
 
     def fold(self, t: FloatArray, v: FloatArray, s: SevArray) -> None:
         """Add samples (time-ordered, newer than any folded before) to the buckets."""
@@ -129,9 +128,7 @@ class _Tier:
         sev = np.maximum.reduceat(s, starts)
         gap = np.logical_or.reduceat(~finite, starts)
         flags = (
-            _FILLED
-            + np.where(~finite[starts], _OPENS_GAP, 0)
-            + np.where(gap, _HAS_GAP, 0)
+            _FILLED + np.where(~finite[starts], _OPENS_GAP, 0) + np.where(gap, _HAS_GAP, 0)
         ).astype(np.uint8)
         size = self.size
         newest = self.newest
@@ -150,7 +147,8 @@ class _Tier:
             self.severity[skipped] = -1
         if len(keys) > size:
             keep = slice(len(keys) - size, None)
-            keys, lo, hi, last, sev, flags = (a[keep] for a in (keys, lo, hi, last, sev, flags))
+            keys, lo, hi, last = keys[keep], lo[keep], hi[keep], last[keep]
+            sev, flags = sev[keep], flags[keep]
         slots = keys % size
         self.lo[slots], self.hi[slots], self.last[slots] = lo, hi, last
         self.severity[slots], self.flags[slots] = sev, flags
@@ -277,8 +275,11 @@ class History:
     @property
     def nbytes(self) -> int:
         """Bytes of its numpy rings: fixed when made (:func:`history_nbytes`)."""
-        return self._t.nbytes + self._v.nbytes + self._s.nbytes + sum(
-            tier.nbytes for tier in self._tiers
+        return (
+            self._t.nbytes
+            + self._v.nbytes
+            + self._s.nbytes
+            + sum(tier.nbytes for tier in self._tiers)
         )
 
     @property
@@ -296,7 +297,9 @@ class History:
             return None
         return float(self._t[self._head if self._total > self.raw_size else 0])
 
-    def samples(self, t0: float = -math.inf, t1: float = math.inf) -> tuple[FloatArray, FloatArray, SevArray]:
+    def samples(
+        self, t0: float = -math.inf, t1: float = math.inf
+    ) -> tuple[FloatArray, FloatArray, SevArray]:
         """Exact samples with ``t0 <= time <= t1``: (times, values, severities), copies.
 
         Only the raw ring is exact: samples older than :attr:`exact_since` are not
@@ -374,11 +377,12 @@ class History:
             parts.append((times[keep:], lo[keep:], hi[keep:], last[keep:], gap[keep:], sev[keep:]))
             reached = lower <= t0 and len(times) > 0 and times[keep] < t0
         parts.reverse()  # oldest first
-        if len(parts) == 1:
-            joined = list(parts[0])
-        else:
-            joined = [np.concatenate([p[i] for p in parts]) for i in range(6)]
-        return decimate_bins(*joined, t0=t0, t1=t1, columns=columns)  # type: ignore[arg-type]
+        j: list[Any] = (
+            list(parts[0])
+            if len(parts) == 1
+            else [np.concatenate([p[i] for p in parts]) for i in range(6)]
+        )
+        return decimate_bins(j[0], j[1], j[2], j[3], j[4], j[5], t0, t1, columns)
 
     # -- inside ---------------------------------------------------------------------
     def _raw(self) -> tuple[FloatArray, FloatArray, SevArray]:

@@ -275,7 +275,7 @@ def tick_text(value: float, step: float) -> str:
     if value == 0 or abs(value) < step * 1e-6:
         return "0"
     if step >= 1 and value == round(value) and abs(value) < 1e7:
-        return str(int(round(value)))  # 200000, not 2e+05
+        return str(round(value))  # 200000, not 2e+05
     digits = max(1, math.floor(math.log10(abs(value))) - math.floor(math.log10(step)) + 1)
     text = f"{value:.{digits}g}"
     if len(text) > _LABEL:
@@ -283,13 +283,17 @@ def tick_text(value: float, step: float) -> str:
     return text
 
 
-def time_ticks(t0: float, t1: float, count: int, tz: datetime.tzinfo | None) -> tuple[list[float], int]:
+def time_ticks(
+    t0: float, t1: float, count: int, tz: datetime.tzinfo | None
+) -> tuple[list[float], int]:
     """Round wall-clock times in ``[t0, t1)``, about ``count`` of them, and their step (s)."""
     span = t1 - t0
     step = next((s for s in _TIME_STEPS if span / s <= max(1, count)), _TIME_STEPS[-1])
-    when = datetime.datetime.fromtimestamp(t0, tz) if tz else datetime.datetime.fromtimestamp(
-        t0
-    ).astimezone()
+    when = (
+        datetime.datetime.fromtimestamp(t0, tz)
+        if tz
+        else datetime.datetime.fromtimestamp(t0).astimezone()
+    )
     offset = when.utcoffset()
     shift = offset.total_seconds() if offset is not None else 0.0
     first = math.ceil((t0 + shift) / step) * step - shift
@@ -323,7 +327,9 @@ class _Grid:
         self.flag = np.zeros(self.chars.shape, np.int8)
 
 
-def _dot_rows(values: npt.NDArray[np.float64], axis: ValueAxis, rows: int) -> npt.NDArray[np.int64]:
+def _dot_rows(
+    values: npt.NDArray[np.float64], axis: ValueAxis, rows: int
+) -> npt.NDArray[np.int64]:
     """Dot row (0 at the top) of each value, clipped to the plot; NaN gives 0 (callers mask it)."""
     scaled = (axis.high - values) * (rows / (axis.high - axis.low))
     scaled[np.isnan(scaled)] = 0.0
@@ -386,7 +392,7 @@ def _draw_traces(
 def _draw_overlay(
     grid: _Grid, layout: Layout, axis: ValueAxis, bands: Sequence[Band], limits: Sequence[Limit]
 ) -> None:
-    rx, ry = _DOTS[layout.mode]
+    ry = _DOTS[layout.mode][1]
     rows, width = layout.dot_rows, layout.plot_width
     for band in bands:
         low, high = max(band.low, axis.low), min(band.high, axis.high)
@@ -598,7 +604,9 @@ def render_chart(
     width, height = layout.width, layout.height
     if not layout.fits:
         message = _fit("too small for a chart", width)
-        return [((message.ljust(width), "tick"),)] + [((" " * width, ""),)] * (height - 1)
+        blank: Line = ((" " * width, ""),)
+        first: Line = ((message.ljust(width), "tick"),)
+        return [first] + [blank] * (height - 1)
     grid = _Grid(
         np.full((layout.plot_height, layout.plot_width), 0x20, np.uint32),
         np.zeros((layout.plot_height, layout.plot_width), np.int16),

@@ -72,8 +72,7 @@ class PlotCanvas(Widget, can_focus=True):
         *(f"plot-canvas--trace-{k}" for k in range(MAX_TRACES)),
     }
 
-    DEFAULT_CSS = (
-        """
+    DEFAULT_CSS = """
     PlotCanvas { background: $surface; color: $foreground; }
     PlotCanvas > .plot-canvas--axis { color: $text-muted; }
     PlotCanvas > .plot-canvas--tick { color: $text-muted; }
@@ -87,9 +86,7 @@ class PlotCanvas(Widget, can_focus=True):
     PlotCanvas > .plot-canvas--major { color: #ff4d4d; text-style: bold; }
     PlotCanvas > .plot-canvas--invalid { color: #ff5fff; text-style: bold; }
     PlotCanvas > .plot-canvas--offline { color: $text-disabled; text-style: dim; }
-    """
-        + _trace_css()
-    )
+    """ + _trace_css()
 
     class CursorMoved(Message):
         """The read-out cursor moved to plot column ``column`` (None: hidden)."""

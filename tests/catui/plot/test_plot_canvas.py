@@ -24,7 +24,10 @@ async def test_the_chart_fills_the_widget_and_shows_the_gap_and_spike():
         def column(t: float) -> int:
             return int((t - t0) / WINDOW * layout.plot_width)
 
-        body = [line[layout.plot_x :] for line in text[layout.plot_y : layout.plot_y + layout.plot_height]]
+        body = [
+            line[layout.plot_x :]
+            for line in text[layout.plot_y : layout.plot_y + layout.plot_height]
+        ]
         body = [line.ljust(layout.plot_width) for line in body]
         # Nothing in the minute of the disconnection (the edge columns are shared).
         for col in range(column(GAP[0]) + 1, column(GAP[1])):

@@ -77,7 +77,10 @@ def test_a_gap_draws_nothing_in_its_columns():
     v[200:300] = np.nan  # disconnected from 200 s to 300 s
     columns = decimate_series(t, v, T0, T1, layout.columns)
     lines = render_chart(layout, [Trace(columns, "pv")], [ValueAxis(0, 10)], TimeAxis(T0, T1))
-    first, last = math.ceil(200 / 600 * layout.plot_width), math.floor(300 / 600 * layout.plot_width) - 1
+    first, last = (
+        math.ceil(200 / 600 * layout.plot_width),
+        math.floor(300 / 600 * layout.plot_width) - 1,
+    )
     for row in range(layout.plot_height):
         for col in range(first, last + 1):
             assert cell(lines, layout, row, col) == (" ", ""), (row, col)
@@ -132,7 +135,9 @@ def test_traces_read_without_colour_markers_and_patterns_differ():
     legend = plain(lines[0]) + plain(lines[1])
     starts = [legend[legend.index(f"pv{k}") - 5 : legend.index(f"pv{k}") - 1] for k in range(4)]
     assert len(set(starts)) == 4 and [s[0] for s in starts] == list(MARKERS[:4])
-    body = "".join(plain(line) for line in lines[layout.plot_y : layout.plot_y + layout.plot_height])
+    body = "".join(
+        plain(line) for line in lines[layout.plot_y : layout.plot_y + layout.plot_height]
+    )
     for k in range(4):
         assert MARKERS[k] in body
     # Each is a horizontal line in one dot row: solid fills both dots of every cell,
@@ -168,7 +173,8 @@ def test_alarm_limits_are_bands_and_named_rules():
     middle = styles[layout.plot_height // 2]
     assert not any("band" in s for s in middle)  # 50 is no alarm
     assert alarm_overlay(None, (math.nan, 7.0)) == (
-        [alarm_overlay(None, (0, 7.0))[0][0]], [alarm_overlay(None, (0, 7.0))[1][0]]
+        [alarm_overlay(None, (0, 7.0))[0][0]],
+        [alarm_overlay(None, (0, 7.0))[1][0]],
     )
 
 
@@ -184,10 +190,8 @@ def test_two_units_two_axes_and_a_third_unit_shares_the_left():
     assert header.lstrip().startswith("mm") and header.rstrip().endswith("mbar")
     right_labels = [plain(line)[-7:].strip() for line in two.lines[two.layout.plot_y : -2]]
     assert any(label.startswith("100") for label in right_labels)
-    three = strip_chart(
-        100, 30, [TraceSource("a", a, "mm"), TraceSource("b", b, "mbar"), TraceSource("c", c, "V")],
-        T0, T1,
-    )  # fmt: skip
+    units = (("a", a, "mm"), ("b", b, "mbar"), ("c", c, "V"))
+    three = strip_chart(100, 30, [TraceSource(*u) for u in units], T0, T1)
     assert three.layout.axes == 2 and "mixed" in plain(three.lines[three.layout.plot_y - 1])
 
 
