@@ -270,3 +270,14 @@ def test_bad_input_is_refused_and_a_tiny_window_says_so():
 def test_format_reading():
     assert format_reading(1.23456, 2) == "1.23" and format_reading(math.nan, 2) == "—"
     assert format_reading(1234567.0, None) == "1.23457e+06"
+
+
+def test_a_following_window_steps_a_whole_column_at_a_time():
+    from catui.plot.chart import follow_window
+
+    t0, t1 = follow_window(1000.1, 600.0, 240)  # a column is 2.5 s
+    assert (t0, t1) == (402.5, 1002.5)
+    assert follow_window(1002.4, 600.0, 240) == (t0, t1)  # the same grid
+    assert follow_window(1002.6, 600.0, 240) == (405.0, 1005.0)
+    with pytest.raises(ValueError):
+        follow_window(1.0, 0.0, 10)
