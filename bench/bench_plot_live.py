@@ -27,8 +27,8 @@ from textual.widgets import Static
 
 from bench.bench_console import FrameClock
 from catui.plot.chart import Chart, TraceSource, follow_window, strip_chart
-from catui.plot.render import chart_layout
 from catui.plot.history import History
+from catui.plot.render import chart_layout
 from catui.widgets.plot_canvas import PlotCanvas
 
 TRACES = 8
