@@ -271,8 +271,13 @@ class Connection:
             self._lost()
             raise
 
-    def recv_until(self, done: Callable[[Message], bool], deadline: float, what: str) -> Message:
+    def recv_until(
+        self, done: Callable[[Message], bool], deadline: float, what: str | Callable[[], str]
+    ) -> Message:
         """Receive until a message satisfies ``done``; return it.
+
+        ``what`` names the operation in errors; a callable is called only for an error
+        (naming thousands of pending channels at every reply would be quadratic).
 
         Raises
         ------
@@ -291,17 +296,17 @@ class Connection:
                 self.sock.settimeout(0.0)
                 self._backlog = self._recv_for(what)
                 if not any(done(message) for message in self._backlog):
-                    raise CATimeoutError(f"{what}: no answer from {self.where()}")
+                    raise CATimeoutError(f"{_said(what)}: no answer from {self.where()}")
                 continue
             self.sock.settimeout(remaining)
             self._backlog = self._recv_for(what)
 
-    def _recv_for(self, what: str) -> list[Message]:
+    def _recv_for(self, what: str | Callable[[], str]) -> list[Message]:
         """:meth:`recv_once`, its failures prefixed with ``what`` (which names the PV)."""
         try:
             return self.recv_once()
         except (DisconnectedError, RemoteProtocolError) as exc:
-            exc.args = (f"{what}: {exc}", *exc.args[1:])
+            exc.args = (f"{_said(what)}: {exc}", *exc.args[1:])
             raise
 
     def unacknowledged(self) -> int | None:
@@ -345,3 +350,7 @@ class Connection:
             self.closed = True
             with contextlib.suppress(OSError):
                 self.sock.close()
+
+
+def _said(what: str | Callable[[], str]) -> str:
+    return what if isinstance(what, str) else what()

@@ -143,10 +143,12 @@ def await_created(
             return msg.cid in pending
         return isinstance(msg, ErrorResponse)
 
+    def names() -> str:
+        return ", ".join(repr(channel.name) for channel in pending.values())
+
     while pending:
-        names = ", ".join(repr(channel.name) for channel in pending.values())
         try:
-            reply = conn.recv_until(answers, deadline, f"creating channel {names}")
+            reply = conn.recv_until(answers, deadline, lambda: f"creating channel {names()}")
         except CATimeoutError as exc:
             failures.update((cid, before_sending(exc)) for cid in pending)
             break
@@ -154,7 +156,7 @@ def await_created(
         if isinstance(reply, ErrorResponse):
             if reply.cid not in pending:
                 raise ErrorResponseReceived(
-                    f"creating {names}: {reply.status.name}: {reply.error_message}", reply
+                    f"creating {names()}: {reply.status.name}: {reply.error_message}", reply
                 )
             name = pending[reply.cid].name
             failures[reply.cid] = ErrorResponseReceived(
