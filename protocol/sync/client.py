@@ -41,6 +41,7 @@ from ..errors import (
     ErrorResponseReceived,
 )
 from ..values import STRING_ENCODING
+from .cancel import CACancelledError, Cancellation, CancelledBeforeSendingError
 from .config import CAConfig, load_config, search_destinations
 from .connection import Connection
 from .search import Searcher
@@ -101,14 +102,16 @@ def _check_timeout(timeout: float) -> None:
         raise CAValueError("timeout must be finite, not inf")
 
 
-def _searcher(config: CAConfig, deadline: float, what: str) -> Searcher:
+def _searcher(
+    config: CAConfig, deadline: float, what: str, cancel: Cancellation | None = None
+) -> Searcher:
     destinations = search_destinations(config)
     if not destinations and not config.name_servers:
         raise CAError(
             f"cannot search for {what}: no search addresses "
             "(EPICS_CA_AUTO_ADDR_LIST=NO and EPICS_CA_ADDR_LIST is empty)"
         )
-    return Searcher(destinations, config.name_servers, deadline - time.monotonic())
+    return Searcher(destinations, config.name_servers, deadline - time.monotonic(), cancel=cancel)
 
 
 def _not_found(name: str, searcher: Searcher, timeout: float) -> CATimeoutError:
@@ -117,8 +120,14 @@ def _not_found(name: str, searcher: Searcher, timeout: float) -> CATimeoutError:
     )
 
 
-def _search(name: str, config: CAConfig, deadline: float, timeout: float) -> tuple[str, int]:
-    searcher = _searcher(config, deadline, repr(name))
+def _search(
+    name: str,
+    config: CAConfig,
+    deadline: float,
+    timeout: float,
+    cancel: Cancellation | None = None,
+) -> tuple[str, int]:
+    searcher = _searcher(config, deadline, repr(name), cancel)
     try:
         found = searcher.resolve([name], deadline)
         if name not in found:
@@ -191,14 +200,27 @@ def _prepare(timeout: float, priority: int, repeater: bool) -> tuple[CAConfig, f
 
 
 def _open(
-    pv_name: str, timeout: float, priority: int, repeater: bool
+    pv_name: str,
+    timeout: float,
+    priority: int,
+    repeater: bool,
+    cancel: Cancellation | None = None,
 ) -> tuple[Connection, ClientChannel, float]:
-    """Search, connect and create the channel within ``timeout`` seconds."""
+    """Search, connect and create the channel within ``timeout`` seconds.
+
+    With ``cancel``, cancelling it ends the call at once with
+    :class:`CancelledBeforeSendingError` (no request has been sent yet).
+    """
     check_pv_name(pv_name)
     config, deadline = _prepare(timeout, priority, repeater)
-    server = _search(pv_name, config, deadline, timeout)  # ConnectTimeoutError if not found
     try:
-        conn = Connection(server, priority, config.max_array_bytes, deadline - time.monotonic())
+        server = _search(pv_name, config, deadline, timeout, cancel)  # ConnectTimeoutError
+    except CACancelledError as exc:
+        raise _naming(_not_sent(exc), pv_name) from None
+    try:
+        conn = Connection(
+            server, priority, config.max_array_bytes, deadline - time.monotonic(), cancel=cancel
+        )
     except CAError as exc:  # ConnectTimeoutError or DisconnectedError: name the PV
         raise _naming(exc, pv_name) from None
     try:
@@ -206,6 +228,9 @@ def _open(
         failure = _create(conn, [channel], deadline).get(channel.cid)
         if failure is not None:
             raise failure  # a timeout is already a ConnectTimeoutError (_await_created)
+    except CACancelledError as exc:
+        conn.close()
+        raise _naming(_not_sent(exc), pv_name) from None
     except BaseException:
         conn.close()
         raise
@@ -217,6 +242,13 @@ def _before_sending(exc: CATimeoutError) -> ConnectTimeoutError:
     return exc if isinstance(exc, ConnectTimeoutError) else ConnectTimeoutError(str(exc))
 
 
+def _not_sent(exc: CACancelledError) -> CancelledBeforeSendingError:
+    """``exc`` as what it is: a cancellation before the request went out."""
+    if isinstance(exc, CancelledBeforeSendingError):
+        return exc
+    return CancelledBeforeSendingError(str(exc))
+
+
 def _naming(exc: CAError, pv_name: str) -> CAError:
     """``exc`` with its message prefixed by the PV name (a connect failure names a server)."""
     exc.args = (f"PV {pv_name!r}: {exc}", *exc.args[1:])
@@ -224,7 +256,8 @@ def _naming(exc: CAError, pv_name: str) -> CAError:
 
 
 def _close(conn: Connection, channel: ClientChannel) -> None:
-    if not conn.closed and channel.sid is not None:
+    # A cancelled connection sends nothing more: closing it resets it.
+    if not conn.closed and channel.sid is not None and not conn.cancelled:
         with contextlib.suppress(OSError):
             conn.sock.sendall(bytes(ClearChannelRequest(channel.sid, channel.cid)))
     conn.close()
@@ -442,7 +475,10 @@ def _write(
     deadline: float,
 ) -> Any:
     _need(channel, AccessRights.WRITE, "write")
-    request = _write_request(conn, channel, data, data_type, metadata, notify, deadline)
+    try:
+        request = _write_request(conn, channel, data, data_type, metadata, notify, deadline)
+    except CACancelledError as exc:  # reading an enum's choices: nothing written yet
+        raise _not_sent(exc) from None
     what = f"writing {channel.name!r}"
     if notify:
         conn.send(request)
