@@ -31,3 +31,15 @@ def select(pilot: Pilot[None], name: str) -> None:
 
     table = pilot.app.watch_screen.query_one(WatchTable)  # type: ignore[attr-defined]
     table.move_cursor(row=table.get_row_index(name), animate=False)
+
+
+async def confirm_shown(pilot: Pilot[None], timeout: float = 10.0) -> str:
+    """Wait for a write's confirm step (armed once the PV was read again); its text."""
+    from catui.dialogs.confirm import ConfirmDialog
+
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), timeout,
+                     what="the confirm step")  # fmt: skip
+    screen = app.screen
+    assert isinstance(screen, ConfirmDialog)
+    return f"{screen.question}\n{screen.body}\n{screen.detail}"

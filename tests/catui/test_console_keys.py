@@ -187,7 +187,7 @@ async def test_quit_while_a_write_waits_asks_first():
 async def test_write_timeout_is_reported(monkeypatch):
     app, feed = make_app()
 
-    def slow(name, value, timeout):
+    def slow(name, value, timeout, **kwargs):
         raise CATimeoutError("no reply")
 
     monkeypatch.setattr(feed, "write", slow)
