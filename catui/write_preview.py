@@ -135,10 +135,18 @@ def exact_text(data: Any, target: WriteTarget, *, plain: bool = False) -> str:
     return _items(numbers, target.count, len(values) > 1) + _units(target)
 
 
-def same_value(a: Any, b: Any) -> bool:
-    """Whether two reads of a PV hold the same value (NaN equal to NaN)."""
+def same_value(a: Any, b: Any, target: WriteTarget | None = None) -> bool:
+    """Whether two reads of a PV hold the same value (NaN equal to NaN).
+
+    With ``target``, an enum's value is its choice, whether read as its label (as
+    the monitor has it) or as its index.
+    """
     if a is None or b is None:
         return a is b
+    if target is not None and target.is_enum:
+        index = enum_index(a, target)
+        if index is not None:
+            return index == enum_index(b, target)
     if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
         return _strings(a) == _strings(b)
     x, y = np.atleast_1d(np.asarray(a)), np.atleast_1d(np.asarray(b))

@@ -404,7 +404,7 @@ class WriteDialog(ModalScreen[WriteRequest | None]):
             return
         now = fresh.with_value(message.data)
         notice = ""
-        if not same_value(message.data, shown.value):
+        if not same_value(message.data, shown.value, shown):
             notice = f"changed since you opened this: was {shown.current}, now {now.current}"
             # What the dialog shows from now on: a later arming compares with this.
             self.target = now

@@ -387,7 +387,7 @@ class WatchScreen(Screen[None]):
         target = target.with_control(message.info)
         now = target.with_value(message.data)
         notice = ""
-        if not same_value(message.data, shown.value):
+        if not same_value(message.data, shown.value, shown):
             notice = f"changed since you pressed u: was {shown.current}, now {now.current}"
         armed = preview(now, value, old=now.current, notice=notice)
 

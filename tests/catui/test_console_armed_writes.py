@@ -217,6 +217,8 @@ async def test_enum_preview_names_the_choice(epics_base_ioc, ca_env, tmp_path):
             text = await confirm_shown(pilot)
             assert "old: 'On' (choice 1)" in text and "new: 'Off' (choice 0)" in text
             assert "sent: ENUM choice 0 ('Off')" in text
+            # The row has the label, the read the index: the same value, not a change.
+            assert "changed since" not in text
             await pilot.press("y")
             await wait_until(pilot, lambda: "completed" in status_text(pilot), what="completion")
             # The label and the index, never the index alone.

@@ -75,6 +75,10 @@ def test_same_value():
     assert not same_value(np.array([1.0, 2.0]), np.array([1.0]))
     assert same_value(["a"], [b"a"]) and not same_value(["a"], ["b"])
     assert not same_value(None, np.array([1.0])) and same_value(None, None)
+    # An enum as the monitor has it (its label) and as a read has it (its index).
+    e = target(type_name="ENUM", enum_strings=("Closed", "Open"), units="", limits={})
+    assert same_value(["Closed"], np.array([0], dtype=np.uint16), e)
+    assert not same_value(["Closed"], np.array([1], dtype=np.uint16), e)
 
 
 def test_enum_by_label_or_index():
