@@ -35,6 +35,8 @@ __all__ = [
 MAX_ITEMS = 8
 #: Bytes of a CHAR text shown in hex in a confirm step.
 MAX_BYTES_SHOWN = 24
+#: Characters of a text shown (a long string is up to thousands): the rest is "…".
+MAX_TEXT_SHOWN = 100
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,13 @@ def _units(target: WriteTarget) -> str:
 def _items(values: Sequence[str], count: int, array: bool) -> str:
     shown = list(values[:MAX_ITEMS]) + (["…"] if len(values) > MAX_ITEMS else [])
     return (f"[{len(values)}] " if array or count > 1 else "") + " ".join(shown)
+
+
+def quoted(text: str) -> str:
+    """``repr(text)``, a long one cut (``'abc…'…``, and how long it is)."""
+    if len(text) <= MAX_TEXT_SHOWN:
+        return repr(text)
+    return f"{text[:MAX_TEXT_SHOWN]!r}… ({len(text)} characters)"
 
 
 def _text_of(values: Any) -> str:
@@ -124,11 +133,11 @@ def exact_text(data: Any, target: WriteTarget, *, plain: bool = False) -> str:
     if isinstance(values, list):
         if plain and len(values) == 1 and target.count <= 1:
             return str(values[0])
-        strings = [repr(v) for v in values]
+        strings = [quoted(v) for v in values]
         return _items(strings, target.count, len(strings) > 1) if strings else "''"
     if target.as_text:
         text = _text_of(values)
-        return text if plain else repr(text)
+        return text if plain else quoted(text)
     if len(values) == 0:
         return "[0]"
     numbers = [exact_number(v) for v in values]
@@ -198,12 +207,12 @@ def preview(
     if target.as_text:
         if isinstance(value, str):
             raw = value.encode("utf-8") + b"\0"
-            sent = f"CHAR[{len(raw)}] {value!r} in UTF-8 and its NUL: {_hex(raw)}"
-            return WritePreview(old, repr(value), sent, first)
+            sent = f"CHAR[{len(raw)}] {quoted(value)} in UTF-8 and its NUL: {_hex(raw)}"
+            return WritePreview(old, quoted(value), sent, first)
         # Bytes read back (undo): written as they are.
         raw = bytes(int(v) & 0xFF for v in value)
         sent = f"CHAR[{len(raw)}] the bytes read before, as they were: {_hex(raw)}"
-        return WritePreview(old, repr(_text_of(raw)), sent, first)
+        return WritePreview(old, quoted(_text_of(raw)), sent, first)
     values = value if isinstance(value, list) else [value]
     kind = f"{target.type_name}[{len(values)}]" if target.count > 1 else target.type_name
     if target.type_name == "STRING":

@@ -612,9 +612,10 @@ class WatchScreen(Screen[None]):
         self.app.push_screen(
             ConfirmDialog(
                 "Quit while a write waits for completion?",
-                f"Still waiting: {pending}. Quitting abandons it now: if it was sent, its "
-                "outcome is unknown (check the value); if not, it is not written. Nothing "
-                "of it reaches the IOC afterwards. Either way it is journalled.",
+                f"Still waiting: {pending}. Quitting abandons it now: if it was not sent "
+                "yet, it is not written, and nothing of it reaches the IOC later; if it "
+                "was, the IOC may still carry it out (its outcome is unknown: check the "
+                "value). Either way it is journalled.",
                 yes="Quit",
             ),
             confirmed,

@@ -99,6 +99,11 @@ def test_strings_arrays_and_text():
     long = preview(target(type_name="CHAR", count=99, as_text=True, units="", limits={}),
                    "x" * 30)  # fmt: skip
     assert long.sent.endswith(" 78 …") and long.sent.count("78") == 24
+    # A long text is shown cut, saying how long it is.
+    longer = preview(target(type_name="CHAR", count=999, as_text=True, units="", limits={}),
+                     "y" * 300)  # fmt: skip
+    assert longer.new == repr("y" * 100) + "… (300 characters)"
+    assert longer.sent.startswith("CHAR[301] " + repr("y" * 100) + "… (300 characters) in")
     # Undo of a text: the bytes read before, as they were.
     text = target(type_name="CHAR", count=40, as_text=True, units="", limits={})
     back = preview(text, [104, 195, 169, 0, 7])
