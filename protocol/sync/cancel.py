@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import socket
 import struct
-import threading
 
 from ..errors import CAError
 
@@ -69,6 +68,9 @@ class Cancellation:
     """
 
     def __init__(self, reason: str = "cancelled") -> None:
+        # Imported here: the command-line tools load this module and never need it.
+        import threading
+
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._cancelled = False

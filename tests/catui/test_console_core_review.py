@@ -19,7 +19,7 @@ from catui.dialogs.write import WriteDialog
 from catui.model import ControlInfo
 from catui.widgets.watch_table import WatchTable
 from protocol.channel_types import ChannelType as T
-from tests.catui.console_helpers import select, status_text, wait_until
+from tests.catui.console_helpers import confirm_shown, select, status_text, wait_until
 
 SIZE = (100, 30)
 CLEAR = "\x1b[2J"  # what a hostile IOC's string would do to the operator's terminal
@@ -55,7 +55,7 @@ async def test_server_strings_reach_no_dialog_or_status_bar_unescaped():
         # The confirm step (old → new with units) and the IOC's value reported after.
         select(pilot, "evil:units")
         await pilot.press("w", *"2", "enter")
-        assert isinstance(app.screen, ConfirmDialog)
+        await confirm_shown(pilot)
         await pilot.pause()
         assert CLEAR not in terminal_output(app)
         await pilot.press("y")
@@ -92,7 +92,9 @@ async def test_undo_after_a_write_whose_old_value_is_unknown_writes_nothing(monk
         screen = app.watch_screen
         await wait_until(pilot, lambda: screen.watchlist.connected_count() == 13)
         select(pilot, "demo:setpoint")
-        await pilot.press("w", *"2", "enter", "y")
+        await pilot.press("w", *"2", "enter")
+        await confirm_shown(pilot)
+        await pilot.press("y")
         await wait_until(pilot, lambda: screen.last_write is not None, what="the first write")
         # The read before the next write fails (those of the dialog did not): the
         # value before it is not known.
@@ -107,7 +109,7 @@ async def test_undo_after_a_write_whose_old_value_is_unknown_writes_nothing(monk
         monkeypatch.setattr(feed, "read", failing_read)
         select(pilot, "demo:message")
         await pilot.press("w", *"bye", "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the confirm")
+        await confirm_shown(pilot)
         await pilot.press("y")
         await wait_until(pilot, lambda: feed.writes_to("demo:message") == ["bye"])
         await wait_until(pilot, lambda: "wrote 'bye'" in status_text(pilot))
