@@ -22,12 +22,13 @@ from catui.data import journal
 from catui.data.session import SessionState, save_session
 from catui.data.write_value import limit_fields, limit_source, record_of
 from catui.dialogs.write import WriteRequest
-from catui.feed import Feed, WriteLink
+from catui.feed import Feed
 from catui.log_capture import LogCapture
 from catui.low_bandwidth import LOW_BANDWIDTH_HZ, MONO_THEME, no_color_requested, textual_no_color
 from catui.messages import Mailbox, TerminalLost, WriteChecked, WriteFinished
 from catui.model import SORTS, ControlInfo
 from catui.screens.watch import WatchScreen
+from catui.write_link import WriteLink
 from catui.write_outcome import (
     DEADLINE,
     QUIT,

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from catui.feed import check_value
 from catui.messages import ConnectionEvent, Mailbox
 from catui.model import ControlInfo, decode_data
+from catui.write_link import check_value
 from protocol.channel_types import ChannelType
 from protocol.sync.cancel import CACancelledError, CancelledBeforeSendingError
 

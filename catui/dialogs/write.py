@@ -34,7 +34,7 @@ from catui.write_preview import WritePreview, enum_index, exact_text, preview, s
 
 if TYPE_CHECKING:
     from catui.app import CatuiApp
-    from catui.feed import WriteLink
+    from catui.write_link import WriteLink
 
 __all__ = ["WriteDialog", "WriteRequest", "WriteTarget", "confirm_write"]
 

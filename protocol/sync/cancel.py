@@ -23,7 +23,13 @@ import struct
 
 from ..errors import CAError
 
-__all__ = ["CACancelledError", "Cancellation", "CancelledBeforeSendingError", "reset_socket"]
+__all__ = [
+    "CACancelledError",
+    "Cancellation",
+    "CancelledBeforeSendingError",
+    "not_sent",
+    "reset_socket",
+]
 
 _LINGER_ZERO = struct.pack("ii", 1, 0)
 
@@ -38,6 +44,13 @@ class CACancelledError(CAError):
 
 class CancelledBeforeSendingError(CACancelledError):
     """Cancelled while searching, connecting or creating the channel: nothing was sent."""
+
+
+def not_sent(exc: CACancelledError) -> CancelledBeforeSendingError:
+    """``exc`` as what it is: a cancellation before the request went out."""
+    if isinstance(exc, CancelledBeforeSendingError):
+        return exc
+    return CancelledBeforeSendingError(str(exc))
 
 
 def reset_socket(sock: socket.socket) -> None:

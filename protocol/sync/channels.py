@@ -17,12 +17,11 @@ from ..channel_types import ChannelType, DataTypeSpec
 from ..circuit import ClientChannel
 from ..commands import AccessRights, ClearChannelRequest, check_pv_name
 from ..errors import CAError, CAValueError
-from .cancel import CACancelledError, Cancellation
+from .cancel import CACancelledError, Cancellation, not_sent
 from .client import (
     _await_created,
     _naming,
     _not_found,
-    _not_sent,
     _prepare,
     _read,
     _searcher,
@@ -260,14 +259,14 @@ def open_channels(
             searcher.close()
     except CACancelledError as exc:
         result.close()
-        raise _not_sent(exc) from None
+        raise not_sent(exc) from None
     for conn, channels in circuits.values():
         created = [channel for channel in channels if channel.name not in result.failures]
         try:
             failures = _await_created(conn, created, deadline)
         except CACancelledError as exc:
             result.close()
-            raise _not_sent(exc) from None
+            raise not_sent(exc) from None
         except CAError as exc:
             result.failures.update((channel.name, exc) for channel in created)
             conn.close()

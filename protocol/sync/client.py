@@ -41,7 +41,7 @@ from ..errors import (
     ErrorResponseReceived,
 )
 from ..values import STRING_ENCODING
-from .cancel import CACancelledError, Cancellation, CancelledBeforeSendingError
+from .cancel import CACancelledError, Cancellation, not_sent
 from .config import CAConfig, load_config, search_destinations
 from .connection import Connection
 from .search import Searcher
@@ -216,7 +216,7 @@ def _open(
     try:
         server = _search(pv_name, config, deadline, timeout, cancel)  # ConnectTimeoutError
     except CACancelledError as exc:
-        raise _naming(_not_sent(exc), pv_name) from None
+        raise _naming(not_sent(exc), pv_name) from None
     try:
         conn = Connection(
             server, priority, config.max_array_bytes, deadline - time.monotonic(), cancel=cancel
@@ -230,7 +230,7 @@ def _open(
             raise failure  # a timeout is already a ConnectTimeoutError (_await_created)
     except CACancelledError as exc:
         conn.close()
-        raise _naming(_not_sent(exc), pv_name) from None
+        raise _naming(not_sent(exc), pv_name) from None
     except BaseException:
         conn.close()
         raise
@@ -240,13 +240,6 @@ def _open(
 def _before_sending(exc: CATimeoutError) -> ConnectTimeoutError:
     """``exc`` as what it is: a timeout before any request went out."""
     return exc if isinstance(exc, ConnectTimeoutError) else ConnectTimeoutError(str(exc))
-
-
-def _not_sent(exc: CACancelledError) -> CancelledBeforeSendingError:
-    """``exc`` as what it is: a cancellation before the request went out."""
-    if isinstance(exc, CancelledBeforeSendingError):
-        return exc
-    return CancelledBeforeSendingError(str(exc))
 
 
 def _naming(exc: CAError, pv_name: str) -> CAError:
@@ -478,7 +471,7 @@ def _write(
     try:
         request = _write_request(conn, channel, data, data_type, metadata, notify, deadline)
     except CACancelledError as exc:  # reading an enum's choices: nothing written yet
-        raise _not_sent(exc) from None
+        raise not_sent(exc) from None
     what = f"writing {channel.name!r}"
     if notify:
         conn.send(request)

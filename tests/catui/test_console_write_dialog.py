@@ -179,7 +179,7 @@ async def test_values_the_library_refuses_are_refused_in_the_dialog(name, typed,
 def test_the_dialog_and_the_library_agree(monkeypatch):
     """What parse_value lets through, the library's encoder accepts (check_value)."""
     from catui.data.write_value import parse_value
-    from catui.feed import check_value
+    from catui.write_link import check_value
 
     cases = [("DOUBLE", 1, "1e308"), ("FLOAT", 1, "3.4e38"), ("SHORT", 1, "-32768"),
              ("LONG", 1, "2147483647"), ("CHAR", 1, "255"), ("STRING", 1, "é" * 39),
