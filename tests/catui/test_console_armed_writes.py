@@ -399,3 +399,34 @@ async def test_text_or_numbers_to_an_empty_char_array(epics_base_ioc, ca_env):
             await wait_until(pilot, lambda: list(st.value[:3]) == [65, 66, 0], what="the row")
     finally:
         epics_base_ioc.shell(f'dbpf "{name}.NORD" "0"', check=False)
+
+
+async def test_a_pv_that_goes_away_while_the_dialog_is_open_cannot_be_armed(ioc_factory, ca_env):
+    ioc = ioc_factory()
+    ca_env(ioc)
+    ao = f"{ioc.prefix}ao"
+    app = build_app([ao], cursor_blink=False, write_timeout=3.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app, [ao])
+        await pilot.press("w", "4")
+        dialog = app.screen
+        assert isinstance(dialog, WriteDialog)
+        state_line = dialog.query_one("#write-state")
+        assert "-hidden" in state_line.classes
+        ioc.stop()
+        await wait_until(pilot, lambda: "is disconnected: it cannot be written until it "
+                         "reconnects" in str(state_line.render()), what="the line")  # fmt: skip
+        await pilot.press("enter")
+        error = str(dialog.query_one("#write-error").render())
+        assert error == f"Not armed: {ao} is disconnected; nothing was sent"
+        assert app.screen is dialog
+        # Back: the line goes, and Enter arms (on a new circuit: the dialog's died).
+        ioc.start()
+        await wait_until(pilot, lambda: "-hidden" in state_line.classes, timeout=15,
+                         what="the PV back")  # fmt: skip
+        await pilot.press("enter")
+        text = await confirm_shown(pilot)
+        assert "old: 3.5 mm" in text and "new: 4 mm" in text
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "completed" in status_text(pilot), what="completion")
+        assert "the IOC reports 4 mm" in status_text(pilot)
