@@ -6,6 +6,9 @@ touches Textual.  Monitor updates and connection changes go to the
 data_type='control')`` a PV, in its own worker) whenever a PV connects.
 :class:`Feed` is what the app needs of a feed; :mod:`catui.dev.fake_feed` has a
 fixed one for snapshots.
+
+A write goes through a :class:`~catui.write_link.WriteLink` (see there) that the
+feed makes.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from catui.messages import ConnectionEvent, Mailbox
 from catui.model import ControlInfo
+from catui.write_link import CAWriteLink, WriteLink, check_value
+from protocol.sync.cancel import CACancelledError, Cancellation
 from protocol.sync.client import Blocker, Subscription, read, subscribe, write
 from protocol.sync.subscription import ConnectionState
 
@@ -50,11 +55,11 @@ class Feed(Protocol):
     def run_control_reader(self) -> None:
         """Read control metadata of PVs as they connect, until :meth:`stop`."""
 
-    def read(self, name: str, timeout: float) -> Any:
-        """One plain read (``DBR_TIME``); the response, or raise the client's error."""
+    def write_link(self, name: str) -> WriteLink:
+        """A link for one write to ``name`` (no I/O: it connects on first use)."""
 
-    def write(self, name: str, value: Any, timeout: float) -> Any:
-        """Write with notify and wait for completion; return the response."""
+    def check_value(self, value: Any, type_name: str, count: int) -> None:
+        """Raise ValueError (in the client library's words) for a value it would refuse."""
 
     def stop(self) -> None:
         """End both ``run_*`` loops (thread-safe, idempotent)."""
@@ -81,6 +86,8 @@ class CAFeed:
         self._lock = threading.Lock()
         self._controls: queue.Queue[tuple[str, int] | None] = queue.Queue()
         self._stopped = threading.Event()
+        # Ends a control-metadata read in flight when the console quits.
+        self._stopping = Cancellation("catui quit")
         # The subscription holds its callbacks weakly; these bound methods live
         # as long as this feed, which the app keeps.
         self._update_cb = self._on_update
@@ -150,9 +157,9 @@ class CAFeed:
             if not wanted:
                 continue
             try:
-                response = read(
-                    name, data_type="control", timeout=self.control_timeout, repeater=False
-                )
+                response = self._read_control(name)
+            except CACancelledError:  # stopped meanwhile
+                break
             except Exception as exc:  # gone again, or slow
                 logger.info("control metadata of %r: %s", name, exc)
                 if attempt < _CONTROL_ATTEMPTS:
@@ -163,17 +170,35 @@ class CAFeed:
             if self._mailbox is not None:
                 self._mailbox.put_control(name, ControlInfo.from_metadata(response.metadata))
 
+    def _read_control(self, name: str) -> Any:
+        """``read(name, data_type='control')``, ended at once by :meth:`stop`."""
+        from protocol.sync.channels import open_channel
+
+        with open_channel(
+            name, timeout=self.control_timeout, repeater=False, cancel=self._stopping
+        ) as channel:
+            return channel.read(data_type="control")
+
     def read(self, name: str, timeout: float) -> Any:
+        """One plain read (``DBR_TIME``) on a circuit of its own; the response."""
         return read(name, data_type="time", timeout=timeout, repeater=False)
 
     def write(self, name: str, value: Any, timeout: float) -> Any:
+        """One write with notify on a circuit of its own; the response."""
         return write(name, value, notify=True, timeout=timeout, repeater=False)
+
+    def write_link(self, name: str) -> CAWriteLink:
+        return CAWriteLink(name)
+
+    def check_value(self, value: Any, type_name: str, count: int) -> None:
+        check_value(value, type_name, count)
 
     def diagnostics(self) -> BlockerDiagnostics:
         return self._blocker.diagnostics()
 
     def stop(self) -> None:
         self._stopped.set()
+        self._stopping.cancel()
         with self._lock:  # not the Blocker run_monitor is about to replace
             blocker = self._blocker
         blocker.interrupt()

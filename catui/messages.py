@@ -21,6 +21,7 @@ __all__ = [
     "Drained",
     "Mailbox",
     "TerminalLost",
+    "WriteChecked",
     "WriteFinished",
     "WriteStarted",
 ]
@@ -150,12 +151,43 @@ class WriteStarted(Message):
         self.value = value
 
 
+class WriteChecked(Message):
+    """A write link read the PV: when the write dialog opened, or when it was armed.
+
+    ``purpose`` is ``"open"`` or ``"arm"``.  ``data`` is the value now (a numpy array or
+    a list of str) and ``info`` its control metadata, or both None and ``error``
+    says why the read failed (``disconnected`` then tells that the PV could not be
+    reached at all).  ``limit_source`` is where the control limits come from
+    (:func:`catui.data.write_value.limit_source`; None: not known).
+    """
+
+    def __init__(
+        self,
+        pv: str,
+        purpose: str,
+        data: Any = None,
+        info: ControlInfo | None = None,
+        limit_source: str | None = None,
+        error: str = "",
+        disconnected: bool = False,
+    ) -> None:
+        super().__init__()
+        self.pv = pv
+        self.purpose = purpose
+        self.data = data
+        self.info = info
+        self.limit_source = limit_source
+        self.error = error
+        self.disconnected = disconnected
+
+
 class WriteFinished(Message):
     """A write worker ended: ``ok`` and a sentence for the operator.
 
     ``old`` is the value read just before the write (a list of str or a numpy array;
     None if that read failed): what undo writes back.  ``reported`` is the IOC's value
-    read back after a successful write, as data (None if not read).
+    read back after a successful write, as data (None if not read); the sentence
+    already says it, exactly.
     """
 
     def __init__(

@@ -1,7 +1,13 @@
 """The write journal: every write of a session, appended to a JSON Lines file.
 
 Each line of the file is one JSON object (UTF-8) with the fields of
-:class:`JournalEntry`.  Lines are only ever appended, one ``write`` each on a
+:class:`JournalEntry`; a line of an older catui lacks the optional ones (``sent``,
+``reported``, ``*_index``) and is read all the same.  Values are text, exact and with
+their units (``"60 mm"``); an enum's value is its label, with the index beside it::
+
+    {"pv": "demo:mode", "old": "Run", "old_index": 2, "new": "Standby", "new_index": 1,
+     "sent": "ENUM choice 1 ('Standby')", "reported": "Standby", "reported_index": 1, …}
+  Lines are only ever appended, one ``write`` each on a
 descriptor opened with ``O_APPEND`` and locked, so that two catui processes writing
 the same journal interleave whole lines and never overwrite each other.  Reading skips a
 line that is not a complete entry (the last line of a process that died mid-write)
@@ -33,6 +39,9 @@ __all__ = [
 ]
 
 _FIELDS = ("time", "user", "host", "pv", "old", "new", "status", "reply")
+#: Fields a line may leave out (an older catui's lines do).
+_OPTIONAL_TEXT = ("reply", "sent")
+_OPTIONAL_INDEX = ("old_index", "new_index", "reported_index")
 # Shown escaped: a string PV's value (or a hand-edited journal) could hold terminal
 # escape sequences or newlines that would redraw the screen or fake extra entries.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -51,14 +60,22 @@ class JournalEntry:
     pv : str
         The PV written.
     old : str or None
-        The value before the write, as last shown; None if it was not known.
+        The value read right before the write; None if it was not known.
     new : str
-        The value written, as text.
+        The value written, as text (an enum's label).
     status : str
         How it completed: ``completed``, ``failed``, ``timed out``, ``refused``,
-        ``not written`` or ``sent`` (a write without completion).
+        ``not written``, ``unknown`` (disconnected after it was sent), ``abandoned``
+        (sent, then given up when catui quit) or ``sent`` (a write without completion).
     reply : str
         What the server answered, or the sentence told to the operator.
+    sent : str
+        Exactly what went on the wire: type and value(s) (``DOUBLE 60.0``).
+    reported : str or None
+        What the IOC reported right after the write (it may have clipped or
+        rounded it); None if not read.
+    old_index, new_index, reported_index : int or None
+        For an enum, the index of each choice (beside its label).
     """
 
     time: float
@@ -69,10 +86,27 @@ class JournalEntry:
     new: str
     status: str
     reply: str = ""
+    sent: str = ""
+    reported: str | None = None
+    old_index: int | None = None
+    new_index: int | None = None
+    reported_index: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The entry as the JSON object written to the file."""
-        return dataclasses.asdict(self)
+        """The entry as the JSON object written to the file (unknown optional fields left out)."""
+        obj = dataclasses.asdict(self)
+        for name in ("reported", *_OPTIONAL_INDEX):
+            if obj[name] is None:
+                del obj[name]
+        return obj
+
+    def text_of(self, which: str) -> str | None:
+        """``old``, ``new`` or ``reported`` as shown: an enum's as ``'On' (choice 1)``."""
+        value: str | None = getattr(self, which)
+        index: int | None = getattr(self, f"{which}_index")
+        if value is None or index is None:
+            return value
+        return f"{value!r} (choice {index})"
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any]) -> JournalEntry:
@@ -81,12 +115,23 @@ class JournalEntry:
         Raises
         ------
         ValueError
-            A field is missing (``reply`` may be) or of the wrong type.
+            A field is missing (the optional ones may be) or of the wrong type.
         """
         values: dict[str, Any] = {}
-        for name in _FIELDS:
+        for name in _OPTIONAL_INDEX:
+            value = obj.get(name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"journal {name} is not an index: {value!r}")
+            values[name] = value
+        reported = obj.get("reported")
+        if reported is not None and not isinstance(reported, str):
+            raise ValueError(f"journal reported is not text: {reported!r}")
+        values["reported"] = reported
+        for name in (*_FIELDS, "sent"):
             if name not in obj:
-                if name == "reply":
+                if name in _OPTIONAL_TEXT:
                     continue
                 raise ValueError(f"journal entry without {name!r}")
             value = obj[name]
@@ -104,9 +149,20 @@ class JournalEntry:
 
 
 def new_entry(
-    pv: str, old: str | None, new: str, status: str, reply: str = "", *, when: float | None = None
+    pv: str,
+    old: str | None,
+    new: str,
+    status: str,
+    reply: str = "",
+    *,
+    when: float | None = None,
+    **more: Any,
 ) -> JournalEntry:
-    """An entry for a write made now (or at ``when``), by this user on this host."""
+    """An entry for a write made now (or at ``when``), by this user on this host.
+
+    ``more``: the optional fields of :class:`JournalEntry` (``sent``, ``reported``,
+    ``old_index``…).
+    """
     return JournalEntry(
         time=time.time() if when is None else when,
         user=_user(),
@@ -116,6 +172,7 @@ def new_entry(
         new=new,
         status=status,
         reply=reply,
+        **more,
     )
 
 
@@ -250,9 +307,11 @@ def _parse_line(line: str) -> JournalEntry | None:
 def format_entry(entry: JournalEntry, tz: datetime.tzinfo | None = None) -> str:
     """One line for the journal view.
 
-    ``2026-11-25 16:14:24.123  alice@ctl01  demo:ao  3.5 → 4  completed — reply``.  An
-    old value not known shows as ``?``, an empty one as ``""``; control characters in
-    any field are shown escaped (``\\x1b``), so that a line stays one line.
+    ``2026-11-25 16:14:24.123  alice@ctl01  demo:ao  3.5 → 4  completed — reply``
+    (and ``(the IOC reports 3.9)`` when what it reported after the write is known).  An
+    old value not known shows as ``?``, an empty one as ``""``, an enum's as ``'On'
+    (choice 1)``; control characters in any field are shown escaped (``\\x1b``), so
+    that a line stays one line.
 
     Parameters
     ----------
@@ -265,13 +324,17 @@ def format_entry(entry: JournalEntry, tz: datetime.tzinfo | None = None) -> str:
         stamp = when.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
     except (OverflowError, OSError, ValueError):  # a time no calendar can show
         stamp = f"t={entry.time!r}"
-    old = "?" if entry.old is None else _value(entry.old)
+    old_text = entry.text_of("old")
+    old = "?" if old_text is None else _value(old_text)
     text = (
         f"{stamp}  {_show(entry.user)}@{_show(entry.host)}  {_show(entry.pv)}  "
-        f"{old} → {_value(entry.new)}  {_show(entry.status)}"
+        f"{old} → {_value(entry.text_of('new') or '')}  {_show(entry.status)}"
     )
     if entry.reply:
         text += f" — {_show(entry.reply)}"
+    reported = entry.text_of("reported")
+    if reported is not None:
+        text += f" (the IOC reports {_value(reported)})"
     return text
 
 

@@ -1,16 +1,36 @@
 """Check a value typed for a write against the PV's native type; warn outside limits.
 
 The text is parsed (numbers, a choice from a list, strings, comma-separated arrays),
-never evaluated.  :func:`parse_value` returns what to hand to ``write()``.
+never evaluated.  :func:`parse_value` returns what to hand to ``write()``; what it
+accepts the client library accepts too (the feed checks again with the library's own
+encoder before anything is sent: :meth:`catui.feed.Feed.check_value`).
+
+Limits are worded from where they come from (:func:`limit_source`): an output record's
+control limits are its drive limits DRVL/DRVH, which the IOC clips to; other records
+(ai, calc, waveform…), and a longout without drive limits, report their display range
+LOPR/HOPR as control limits, and accept any value.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["INT_RANGES", "MAX_STRING_BYTES", "limit_warning", "limit_warnings", "parse_value"]
+__all__ = [
+    "DISPLAY",
+    "DRIVE",
+    "INT_RANGES",
+    "MAX_STRING_BYTES",
+    "format_limit",
+    "limit_fields",
+    "limit_source",
+    "limit_warning",
+    "limit_warnings",
+    "match_choice",
+    "parse_value",
+    "record_of",
+]
 
 #: A DBR_STRING holds 40 bytes, the terminating NUL included.
 MAX_STRING_BYTES = 39
@@ -43,7 +63,13 @@ def _number(text: str, type_name: str) -> int | float:
 
 
 def _string(text: str) -> str:
-    size = len(text.encode("latin-1", "replace"))
+    # DBR_STRING text goes as latin-1, as the client library encodes it: a character
+    # it cannot encode is refused here, not replaced.
+    try:
+        size = len(text.encode("latin-1"))
+    except UnicodeEncodeError as exc:
+        bad = text[exc.start]
+        raise ValueError(f"a string holds latin-1 characters only; {bad!r} is not one") from None
     if size > MAX_STRING_BYTES:
         raise ValueError(
             f"a string holds at most {MAX_STRING_BYTES} bytes (40 with its NUL); this is {size}"
@@ -118,30 +144,134 @@ def parse_value(
     return _number(text, type_name)
 
 
+#: Where control limits come from: the drive limits (the IOC clips to them) or the
+#: display range (the IOC accepts values beyond it).  None: not known.
+DRIVE = "drive"
+DISPLAY = "display"
+#: Record types whose VAL has drive limits DRVL/DRVH (reported as its control limits
+#: when set; a longout without them reports LOPR/HOPR instead).
+_DRIVE_RECORDS = frozenset({"ao", "longout", "int64out"})
+
+
+def record_of(pv: str) -> str | None:
+    """The record of a PV naming a record's value (``rec``, ``rec.VAL``), else None."""
+    record, dot, field = pv.partition(".")
+    if dot and field != "VAL":
+        return None  # another field: its limits are that field's own business
+    return record or None
+
+
+def limit_fields(record_type: str) -> tuple[str, ...]:
+    """The fields of a record of ``record_type`` that tell where its limits come from."""
+    if record_type in _DRIVE_RECORDS:
+        return ("DRVL", "DRVH", "LOPR", "HOPR")
+    return ("LOPR", "HOPR")
+
+
+def limit_source(control: tuple[float, float], fields: Mapping[str, Any]) -> str | None:
+    """:data:`DRIVE`, :data:`DISPLAY` or None: which fields the control limits are.
+
+    Parameters
+    ----------
+    control : (low, high)
+        The control limits the IOC reports (``DBR_CTRL``).
+    fields : mapping
+        What was read of the record's ``DRVL``, ``DRVH``, ``LOPR``, ``HOPR`` (numbers);
+        a field missing from it is not known.
+    """
+
+    def pair(low: str, high: str) -> tuple[float, float] | None:
+        try:
+            return float(fields[low]), float(fields[high])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    drive = pair("DRVL", "DRVH")
+    if drive is not None and drive[1] > drive[0] and drive == tuple(control):
+        return DRIVE
+    display = pair("LOPR", "HOPR")
+    if display is not None and display == tuple(control):
+        return DISPLAY
+    return None
+
+
+def format_limit(value: float) -> str:
+    """A limit as exactly as a value, never hundreds of digits: ``50``, ``0.75``, ``-1e+300``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    number = float(value)
+    text = repr(number)
+    return text[:-2] if text.endswith(".0") else text
+
+
 def limit_warning(value: Any, limits: dict[str, tuple[float, float]]) -> str | None:
-    """A warning when a number lies outside the control (drive) limits, else None."""
+    """A warning when a number lies outside the control limits, else None."""
     warnings = limit_warnings(value, limits)
     return warnings[0] if warnings and "control" in limits else None
 
 
-_LIMIT_WORDS = {
-    "control": ("control limits", "DRVL/DRVH", "the IOC will clip or refuse it"),
-    "display": ("display range", "LOPR/HOPR", "check it is meant"),
+_CONTROL_WORDS = {
+    DRIVE: "the drive limits {range} (DRVL/DRVH); the IOC will clip it",
+    DISPLAY: "the display range {range} (LOPR/HOPR); the IOC accepts it; check it is meant",
+    None: "the control limits {range} (from DRVL/DRVH or LOPR/HOPR: not known); "
+    "the IOC may clip it",
 }
+_DISPLAY_WORDS = "the display range {range} (LOPR/HOPR); check it is meant"
 
 
-def limit_warnings(value: Any, limits: dict[str, tuple[float, float]]) -> list[str]:
-    """A warning for each of the control and display limits a number lies outside."""
+def limit_warnings(
+    value: Any, limits: dict[str, tuple[float, float]], source: str | None = None
+) -> list[str]:
+    """A warning for each of the control and display limits a number lies outside.
+
+    Parameters
+    ----------
+    value : number, list of numbers, or anything else (no warning)
+    limits : dict
+        ``control`` and ``display`` limits, as :class:`catui.model.ControlInfo` has them.
+    source : str, optional
+        Where the control limits come from (:func:`limit_source`): the words say
+        whether the IOC clips the value or accepts it.
+    """
     values = value if isinstance(value, list) else [value]
     numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if not numbers:
+        return []
     warnings = []
-    for kind, (words, fields, advice) in _LIMIT_WORDS.items():
-        if kind not in limits or not numbers:
+    control = limits.get("control")
+    display = limits.get("display")
+    for kind, bounds in (("control", control), ("display", display)):
+        if bounds is None:
             continue
-        low, high = limits[kind]
+        if kind == "display" and source == DISPLAY and bounds == control:
+            continue  # the same limits, already said
+        low, high = bounds
         outside = [v for v in numbers if not low <= v <= high]
-        if outside:
-            warnings.append(
-                f"{outside[0]:g} is outside the {words} {low:g} … {high:g} ({fields}); {advice}"
-            )
+        if not outside:
+            continue
+        where = f"{format_limit(low)} … {format_limit(high)}"
+        words = _CONTROL_WORDS[source] if kind == "control" else _DISPLAY_WORDS
+        warnings.append(f"{format_limit(outside[0])} is outside {words.format(range=where)}")
     return warnings
+
+
+def match_choice(labels: Sequence[str], typed: str, current: int | None = None) -> int | None:
+    """The choice type-ahead lands on: the first label starting with ``typed``.
+
+    Case is ignored.  The same letter typed again and again (``"sss"``) steps through
+    the labels starting with it, from the one after ``current``.  None: no label matches.
+    """
+    prefix = typed.casefold()
+    if not prefix:
+        return None
+    folded = [label.casefold() for label in labels]
+    for index, label in enumerate(folded):
+        if label.startswith(prefix):
+            return index
+    if len(set(prefix)) == 1:
+        letter = prefix[0]
+        starts = [i for i, label in enumerate(folded) if label.startswith(letter)]
+        if starts:
+            after = [i for i in starts if current is None or i > current]
+            return (after or starts)[0]
+    return None

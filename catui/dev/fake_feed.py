@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from catui.messages import ConnectionEvent, Mailbox
-from catui.model import ControlInfo
+from catui.model import ControlInfo, decode_data
+from catui.write_link import check_value
 from protocol.channel_types import ChannelType
+from protocol.sync.cancel import CACancelledError, CancelledBeforeSendingError
 
 if TYPE_CHECKING:
     from protocol.sync.diagnostics import BlockerDiagnostics
 
-__all__ = ["FakeFeed", "FakeMetadata", "FakePV", "FakeResponse"]
+__all__ = ["FakeFeed", "FakeLink", "FakeMetadata", "FakePV", "FakeResponse"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class FakePV:
     status: int = 0
     timestamp: float = 0.0
     control: ControlInfo | None = None
+    #: Fields of its record a write link may read (``RTYP``, ``DRVH``…).
+    fields: dict[str, Any] = field(default_factory=dict)
 
     def response(self, value: Any) -> FakeResponse:
         if self.native in (ChannelType.STRING, ChannelType.ENUM):
@@ -141,12 +145,19 @@ class FakeFeed:
         last = self.writes_to(name)
         return pv.response(last[-1] if last else pv.values[-1] if pv.values else 0)
 
+    def write_link(self, name: str) -> FakeLink:
+        return FakeLink(self, name)
+
+    def check_value(self, value: Any, type_name: str, count: int) -> None:
+        check_value(value, type_name, count)
+
     def writes_to(self, name: str) -> list[Any]:
         """The values written to ``name``, in order."""
         return [value for pv, value in self.writes if pv == name]
 
-    def write(self, name: str, value: Any, timeout: float) -> Any:
-        if self._stop.wait(self.write_delay):
+    def write(self, name: str, value: Any, timeout: float, *, delay: float | None = None) -> Any:
+        """Write ``value`` after ``delay`` seconds (by default the feed's ``write_delay``)."""
+        if self._stop.wait(self.write_delay if delay is None else delay):
             raise TimeoutError("stopped")
         self.writes.append((name, value))
         pv = self.pvs[name]
@@ -167,3 +178,54 @@ class FakeFeed:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+class FakeLink:
+    """A write link of a :class:`FakeFeed`: its reads and writes are the feed's.
+
+    A write waits ``write_delay`` (an :meth:`abort` meanwhile ends it, unwritten, as
+    a write sent and never answered).
+    """
+
+    def __init__(self, feed: FakeFeed, name: str) -> None:
+        self.feed = feed
+        self.name = name
+        self.abandoned: str | None = None
+        self.closed = False
+        self._aborted = threading.Event()
+
+    def _check(self) -> None:
+        if self.abandoned is not None:
+            raise CancelledBeforeSendingError(f"not sent to {self.name!r}: {self.abandoned}")
+
+    def read_value(self, timeout: float) -> Any:
+        self._check()
+        return decode_data(self.feed.read(self.name, timeout).data, None)
+
+    def read_control(self, timeout: float) -> tuple[Any, ControlInfo]:
+        self._check()
+        pv = self.feed.pvs[self.name]
+        return self.read_value(timeout), pv.control or ControlInfo()
+
+    def read_fields(self, names: Sequence[str], timeout: float) -> dict[str, Any]:
+        self._check()
+        record = self.name.partition(".")[0]
+        known = {}
+        for pv in self.feed.pvs.values():
+            if pv.name.partition(".")[0] == record:
+                known.update({f"{record}.{key}": value for key, value in pv.fields.items()})
+        return {name: known[name] for name in names if name in known}
+
+    def write(self, value: Any, timeout: float) -> Any:
+        self._check()
+        if self._aborted.wait(self.feed.write_delay):
+            raise CACancelledError(f"{self.abandoned} while waiting for {self.name!r}")
+        return self.feed.write(self.name, value, timeout, delay=0.0)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self, reason: str) -> None:
+        if self.abandoned is None:
+            self.abandoned = reason
+        self._aborted.set()

@@ -51,7 +51,9 @@ def fixed_pvs() -> list[FakePV]:
                control=_TEMPERATURE),
         FakePV("demo:status", T.ENUM, ["Warning"], severity=1, status=7, timestamp=STAMP,
                control=ControlInfo(enum_strings=("OK", "Warning", "Alarm"))),
-        FakePV("demo:setpoint", T.DOUBLE, [1.5], timestamp=STAMP, control=_MM),
+        FakePV("demo:setpoint", T.DOUBLE, [1.5], timestamp=STAMP, control=_MM,
+               fields={"RTYP": "ao", "DRVL": -50.0, "DRVH": 50.0, "LOPR": -50.0,
+                       "HOPR": 50.0}),
         FakePV("demo:readback", T.DOUBLE, [1.5], timestamp=STAMP, control=_MM, access=1),
         FakePV("demo:mode", T.ENUM, ["Run"], timestamp=STAMP,
                control=ControlInfo(enum_strings=("Off", "Standby", "Run", "Fault"))),
@@ -110,6 +112,12 @@ def _then(feed: FakeFeed, *keys: str) -> Callable[[Pilot[None]], Awaitable[None]
         await settle(pilot)
         if keys:
             await pilot.press(*keys)
+        # A write dialog reads its PV in a worker (when it opens, when it is armed):
+        # the screenshot shows what follows.
+        checks = [w for w in pilot.app.workers if w.group == "write-check"]
+        if checks:  # (none: wait_for_complete would wait for every worker)
+            await pilot.app.workers.wait_for_complete(checks)
+        await pilot.pause()
         await pilot.pause()
 
     return run

@@ -29,8 +29,8 @@ from catui.dialogs.write import WriteDialog, WriteRequest, WriteTarget, confirm_
 from catui.formats import FORMAT_NAMES
 from catui.lag import LagMeter
 from catui.live_snapshot import put_rows, snapshot_rows
-from catui.messages import Drained, WriteFinished
-from catui.model import CONNECTED, PVState, Watchlist, format_cycle, format_data, printable
+from catui.messages import Drained, WriteChecked, WriteFinished
+from catui.model import CONNECTED, PVState, Watchlist, format_cycle, printable
 from catui.screens.compare import CompareScreen
 from catui.screens.diagnostics import DiagnosticsScreen
 from catui.screens.help import HelpScreen
@@ -38,7 +38,8 @@ from catui.screens.journal import JournalScreen
 from catui.widgets.detail_pane import DetailPane
 from catui.widgets.status_bar import StatusBar
 from catui.widgets.watch_table import WatchTable
-from catui.write_preview import preview, writable_value
+from catui.write_outcome import DEADLINE, DIALOG_CLOSED
+from catui.write_preview import preview, same_value, writable_value
 
 if TYPE_CHECKING:
     from catui.app import CatuiApp
@@ -112,6 +113,8 @@ class WatchScreen(Screen[None]):
         self._writes: dict[str, int] = {}
         #: (PV, its value read just before the last write that completed): for undo.
         self.last_write: tuple[str, Any] | None = None
+        #: An undo being armed: (its target, the value to write back, its link).
+        self._undo: tuple[WriteTarget, Any, Any] | None = None
         self._warnings_seen = 0  # log_capture.warnings when D was last pressed
         #: The last snapshot saved from the copy dialog (what compare offers first).
         self.snapshot_path: Path | None = None
@@ -403,20 +406,26 @@ class WatchScreen(Screen[None]):
         state = self.watchlist.states.get(name) if name else None
         if state is None:
             return
-        if state.connection != CONNECTED:
+        if state.connection != CONNECTED and state.native_type is None:
+            # Never connected: its type is not known, nothing to check a value against.
             self.notify(f"{state.name} is {state.connection}: nothing to write to",
                         severity="warning", markup=False)  # fmt: skip
             return
 
         table = self.query_one(WatchTable)
         table.hold(state.name, True)  # the value being edited stays as the dialog shows it
+        link = self.catui.open_write_link(state.name)
 
         def chosen(request: WriteRequest | None) -> None:
             table.hold(state.name, False)
             if request is not None:
                 self.start_write(request)
+            else:
+                self.catui.release_write_link(link, DIALOG_CLOSED)
 
-        self.app.push_screen(WriteDialog(WriteTarget.from_state(state)), chosen)
+        # The dialog follows the PV's connection (a disconnected one cannot be armed).
+        dialog = WriteDialog(WriteTarget.from_state(state), link, lambda: state.connection)
+        self.app.push_screen(dialog, chosen)
 
     def action_mark(self) -> None:
         self.query_one(WatchTable).action_mark()
@@ -435,22 +444,61 @@ class WatchScreen(Screen[None]):
             self.notify(f"Cannot undo the write to {name}: it is {where}",
                         severity="warning", markup=False)  # fmt: skip
             return
+        if self._undo is not None:
+            return  # already being armed
         target = WriteTarget.from_state(state)
         try:
             value = writable_value(old, target.count)
-            armed = preview(target, value)
+            preview(target, value)
         except Exception as exc:  # an odd old value: said in words, never a traceback
             self.notify(f"Cannot undo the write to {name}: {exc}", severity="error",
                         markup=False)  # fmt: skip
             return
+        self.query_one(WatchTable).hold(name, True)
+        # Armed as a write is: the PV read again first (the confirm's old is what the
+        # IOC holds now, not what the row showed), in a worker.
+        link = self.catui.open_write_link(name)
+        self._undo = (target, value, link)
+        self.notify(f"Undo: checking the current value of {name}…", timeout=2, markup=False)
+        self.catui.check_write(self, link, "undo")
+
+    def on_write_checked(self, message: WriteChecked) -> None:
+        """The read of an undo being armed: now its confirmation."""
+        if message.purpose != "undo" or self._undo is None:
+            return
+        target, value, link = self._undo
+        self._undo = None
         table = self.query_one(WatchTable)
-        table.hold(name, True)
-        text = armed.new
+        name = target.name
+        if message.info is None:
+            table.hold(name, False)
+            self.catui.release_write_link(link, DIALOG_CLOSED)
+            self.notify(f"Cannot undo the write to {name}: cannot read it now "
+                        f"({message.error}); nothing was sent", severity="error",
+                        markup=False)  # fmt: skip
+            return
+        shown = target
+        target = target.with_control(message.info)
+        now = target.with_value(message.data)
+        notice = ""
+        if not same_value(message.data, shown.value, shown):
+            notice = f"changed since you pressed u: was {shown.current}, now {now.current}"
+        armed = preview(now, value, old=now.current, notice=notice)
 
         def confirmed(yes: bool | None) -> None:
             table.hold(name, False)
+            state = self.watchlist.states.get(name)
+            if yes and state is not None and state.connection == CONNECTED:
+                self.start_write(
+                    WriteRequest(name, value, armed.new, old_text=now.current,
+                                 old_value=message.data, target=now, sent=armed.sent,
+                                 link=link, confirmed_at=time.monotonic())
+                )  # fmt: skip
+                return
+            self.catui.release_write_link(link, DIALOG_CLOSED)
             if yes:
-                self.start_write(WriteRequest(name, value, text, old_text=target.current))
+                self.notify(f"Not written: {name} is not connected; nothing was sent",
+                            severity="error", markup=False)  # fmt: skip
 
         self.app.push_screen(
             confirm_write(f"Undo the last write to {name}?", armed, "Write back"), confirmed
@@ -461,21 +509,23 @@ class WatchScreen(Screen[None]):
         status = self.query_one(StatusBar)
         status.write_state = "writing"
         status.write_text = f"writing {request.pv} ← {request.text}: waiting for completion…"
+        link = request.link
+        if link is not None:
+            # The deadline holds even if the worker is stuck: then its link is reset.
+            started = request.confirmed_at or time.monotonic()
+            left = max(0.0, started + self.catui.write_timeout - time.monotonic())
+            self.set_timer(left, lambda: link.abort(DEADLINE), name="write deadline")
         self.catui.write_pv(self, request)
 
     def on_write_finished(self, message: WriteFinished) -> None:
         self._writes[message.pv] -= 1
         if not self._writes[message.pv]:
             del self._writes[message.pv]
-        text = message.text
-        state = self.watchlist.states.get(message.pv)
+        text = message.text  # with what the IOC reports now, exactly (the worker's words)
         if message.ok:
             # Even when the value before it is not known (None): undo then says so,
             # rather than write back the value before an earlier write, maybe to another PV.
             self.last_write = (message.pv, message.old)
-        if message.ok and message.reported is not None and state is not None:
-            # What the IOC holds now, not what was typed: it may have clipped or rounded.
-            text += f"; the IOC reports {format_data(state, message.reported)}"
         status = self.query_one(StatusBar)
         status.write_state = "ok" if message.ok else "failed"
         status.write_text = text
@@ -649,8 +699,8 @@ class WatchScreen(Screen[None]):
         if not self._writes:
             self.app.exit()
             return
-        # Quitting does not abandon a write: the console waits for its answer, to
-        # report and journal it. Say so rather than seem to hang.
+        # Quitting abandons a write still on its way, at once (CatuiApp.exit): nothing
+        # of it may reach the IOC after the console has gone.  Say what that means.
         pending = ", ".join(sorted(self._writes))
 
         def confirmed(yes: bool | None) -> None:
@@ -660,8 +710,10 @@ class WatchScreen(Screen[None]):
         self.app.push_screen(
             ConfirmDialog(
                 "Quit while a write waits for completion?",
-                f"Still waiting: {pending}. catui then waits up to "
-                f"{self.catui.write_timeout:g} s for the answer, to journal it.",
+                f"Still waiting: {pending}. Quitting abandons it now: if it was not sent "
+                "yet, it is not written, and nothing of it reaches the IOC later; if it "
+                "was, the IOC may still carry it out (its outcome is unknown: check the "
+                "value). Either way it is journalled.",
                 yes="Quit",
             ),
             confirmed,

@@ -17,6 +17,7 @@ from ..channel_types import ChannelType, DataTypeSpec
 from ..circuit import ClientChannel
 from ..commands import AccessRights, ClearChannelRequest, check_pv_name
 from ..errors import CAError, CAValueError
+from .cancel import CACancelledError, Cancellation, not_sent
 from .connection import Connection
 from .operations import (
     await_created,
@@ -113,7 +114,8 @@ class Channel:
 
     def _clear(self) -> None:
         channel = self._channel
-        if not self._conn.closed and channel.sid is not None:
+        # A cancelled connection sends nothing more: closing it resets it.
+        if not self._conn.closed and channel.sid is not None and not self._conn.cancelled:
             with contextlib.suppress(OSError):
                 self._conn.sock.sendall(bytes(ClearChannelRequest(channel.sid, channel.cid)))
 
@@ -173,6 +175,7 @@ def open_channels(
     timeout: float = 2.0,
     priority: int = 0,
     repeater: bool = True,
+    cancel: Cancellation | None = None,
 ) -> ChannelSet:
     """Open many channels at once, within ``timeout`` seconds in all.
 
@@ -190,6 +193,9 @@ def open_channels(
         0 (lowest) .. 99.
     repeater : bool, optional
         Spawn a CA repeater if none runs.
+    cancel : Cancellation, optional
+        Cancelling it (from another thread) ends the call, and every later
+        operation on the channels, at once: their sockets are reset.
 
     Returns
     -------
@@ -200,6 +206,8 @@ def open_channels(
     ------
     CAValueError
         A PV name is not valid (before anything is sent).
+    CancelledBeforeSendingError
+        ``cancel`` was cancelled before the channels were made.
 
     Examples
     --------
@@ -222,7 +230,11 @@ def open_channels(
         if server not in circuits:
             try:
                 conn = Connection(
-                    server, priority, config.max_array_bytes, deadline - time.monotonic()
+                    server,
+                    priority,
+                    config.max_array_bytes,
+                    deadline - time.monotonic(),
+                    cancel=cancel,
                 )
             except CAError as exc:
                 result.failures[name] = naming(exc, name)
@@ -239,18 +251,25 @@ def open_channels(
         except CAError as exc:
             result.failures[name] = naming(exc, name)
 
-    searcher = new_searcher(config, deadline, ", ".join(map(repr, names)))
     try:
-        found = searcher.resolve(names, deadline, connect)
-        for name in names:
-            if name not in found:
-                result.failures[name] = not_found(name, searcher, timeout)
-    finally:
-        searcher.close()
+        searcher = new_searcher(config, deadline, ", ".join(map(repr, names)), cancel)
+        try:
+            found = searcher.resolve(names, deadline, connect)
+            for name in names:
+                if name not in found:
+                    result.failures[name] = not_found(name, searcher, timeout)
+        finally:
+            searcher.close()
+    except CACancelledError as exc:
+        result.close()
+        raise not_sent(exc) from None
     for conn, channels in circuits.values():
         created = [channel for channel in channels if channel.name not in result.failures]
         try:
             failures = await_created(conn, created, deadline)
+        except CACancelledError as exc:
+            result.close()
+            raise not_sent(exc) from None
         except CAError as exc:
             result.failures.update((channel.name, exc) for channel in created)
             conn.close()
@@ -267,15 +286,39 @@ def open_channels(
 
 
 def open_channel(
-    pv_name: str, *, timeout: float = 2.0, priority: int = 0, repeater: bool = True
+    pv_name: str,
+    *,
+    timeout: float = 2.0,
+    priority: int = 0,
+    repeater: bool = True,
+    cancel: Cancellation | None = None,
 ) -> Channel:
     """Open one channel for several operations (see :class:`Channel`).
+
+    Parameters
+    ----------
+    pv_name : str
+    timeout : float, optional
+        Seconds for searching, connecting and creating; also the default timeout
+        of each later operation on the channel.
+    priority : int, optional
+    repeater : bool, optional
+    cancel : Cancellation, optional
+        Cancelling it, from any thread, ends this call and every later read or
+        write of the channel at once: the socket is reset (a TCP RST, so that
+        nothing not yet delivered reaches the server later) and nothing more is
+        sent.  Reads and writes then raise
+        :class:`~protocol.sync.cancel.CACancelledError`, or
+        :class:`~protocol.sync.cancel.CancelledBeforeSendingError` when their
+        request had not been sent.
 
     Raises
     ------
     ConnectTimeoutError, DisconnectedError, ErrorResponseReceived
         When the PV is not found in time, its server cannot be connected to,
         or the server refuses it.
+    CancelledBeforeSendingError
+        When ``cancel`` is cancelled first.
     """
-    conn, channel, _ = connect_channel(pv_name, timeout, priority, repeater)
+    conn, channel, _ = connect_channel(pv_name, timeout, priority, repeater, cancel)
     return Channel(conn, channel, timeout)

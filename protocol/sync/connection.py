@@ -21,6 +21,7 @@ from ..errors import (
     DisconnectedError,
     RemoteProtocolError,
 )
+from .cancel import CACancelledError, Cancellation, CancelledBeforeSendingError
 
 __all__ = ["Connection", "client_identity"]
 
@@ -55,20 +56,31 @@ def client_identity() -> tuple[str, str]:
     return _identity[0]
 
 
-def connect_tcp(address: tuple[str, int], timeout: float) -> socket.socket:
+def connect_tcp(
+    address: tuple[str, int], timeout: float, cancel: Cancellation | None = None
+) -> socket.socket:
     """``socket.create_connection(address, timeout)``, quicker for a dotted quad.
 
     create_connection resolves through getaddrinfo, which imports the idna codec
     (~1 ms of a command-line tool's start-up) even for ``127.0.0.1``; servers
-    come from search replies as dotted quads, which need no resolving.
+    come from search replies as dotted quads, which need no resolving.  With
+    ``cancel``, the socket is registered before the connect starts, so that
+    cancelling wakes the connect.
     """
-    if parse_ipv4(address[0]) is None:
-        return socket.create_connection(address, timeout=timeout)
+    host, port = address
+    if parse_ipv4(host) is None:
+        if cancel is None:
+            return socket.create_connection(address, timeout=timeout)
+        host = socket.gethostbyname(host)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
+        if cancel is not None:
+            cancel.register(sock, f"connecting to {host}:{port}")
         sock.settimeout(timeout)
-        sock.connect(address)
+        sock.connect((host, port))
     except BaseException:
+        if cancel is not None:
+            cancel.unregister(sock)
         sock.close()
         raise
     return sock
@@ -97,6 +109,9 @@ class Connection:
     pending : bool
         ``sock`` is still connecting: call :meth:`finish_connect` once it is
         writable, and send nothing before (:meth:`queue` may collect).
+    cancel : Cancellation, optional
+        Makes every blocking call on this connection abort when it is cancelled
+        (from another thread): the socket is reset, nothing more is sent.
 
     Raises
     ------
@@ -104,6 +119,8 @@ class Connection:
         When the connect does not finish within ``timeout`` (nothing was sent).
     DisconnectedError
         When the server refuses the connect (or it fails otherwise).
+    CancelledBeforeSendingError
+        When ``cancel`` was cancelled before or during the connect.
     """
 
     def __init__(
@@ -115,15 +132,28 @@ class Connection:
         *,
         sock: socket.socket | None = None,
         pending: bool = False,
+        cancel: Cancellation | None = None,
     ) -> None:
         self.circuit = VirtualCircuit(address, priority, max_array_bytes=max_array_bytes)
+        self._cancel = cancel
         if sock is None:
             try:
-                sock = connect_tcp(address, max(timeout, 0.001))
-            except TimeoutError:
-                raise ConnectTimeoutError(_cannot_connect(address, "timed out")) from None
+                timeout = max(timeout, 0.001)
+                sock = (
+                    connect_tcp(address, timeout, cancel)
+                    if cancel
+                    else connect_tcp(address, timeout)
+                )
             except OSError as exc:
+                if cancel is not None and cancel.cancelled:
+                    raise CancelledBeforeSendingError(
+                        _cannot_connect(address, cancel.reason)
+                    ) from None
+                if isinstance(exc, TimeoutError):
+                    raise ConnectTimeoutError(_cannot_connect(address, "timed out")) from None
                 raise DisconnectedError(_cannot_connect(address, exc)) from None
+        elif cancel is not None:
+            cancel.register(sock, _cannot_connect(address, "cancelled"))
         self.sock = sock
         #: True until :meth:`finish_connect` saw the non-blocking connect succeed.
         self.pending = pending
@@ -220,21 +250,47 @@ class Connection:
     def flush(self) -> None:
         """Write what :meth:`queue` collected, in one write."""
         if self._outgoing:
+            self._check_cancelled()
             data, self._outgoing = bytes(self._outgoing), bytearray()
-            try:
-                self.sock.sendall(data)
-            except OSError as exc:
-                self._lost()
-                raise DisconnectedError(f"lost the circuit to {self.where()}: {exc}") from None
+            self._sendall(data)
 
     def send(self, *commands: Message) -> None:
-        """Send ``commands`` in one write."""
-        data = self.circuit.send(*commands)
+        """Send ``commands`` in one write.
+
+        Raises
+        ------
+        DisconnectedError
+            The circuit is lost.
+        CancelledBeforeSendingError
+            The connection's cancellation was cancelled: nothing was sent.
+        """
+        self._check_cancelled()
+        self._sendall(self.circuit.send(*commands))
+
+    def _sendall(self, data: bytes) -> None:
         try:
             self.sock.sendall(data)
         except OSError as exc:
             self._lost()
+            if self._cancel is not None and self._cancel.cancelled:
+                # Shut down before anything of it was queued: it never left.
+                raise CancelledBeforeSendingError(
+                    f"not sent to {self.where()}: {self._cancel.reason}"
+                ) from None
             raise DisconnectedError(f"lost the circuit to {self.where()}: {exc}") from None
+
+    def _check_cancelled(self) -> None:
+        if self._cancel is not None:
+            self._cancel.check(f"not sent to {self.where()}")
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether this connection's cancellation was cancelled."""
+        return self._cancel is not None and self._cancel.cancelled
+
+    def _cancelled_error(self) -> CACancelledError:
+        reason = self._cancel.reason if self._cancel is not None else "cancelled"
+        return CACancelledError(f"{reason} while waiting for {self.where()}")
 
     def where(self) -> str:
         """The server's ``host:port``, for messages."""
@@ -253,17 +309,26 @@ class Connection:
             The server closed the circuit.
         RemoteProtocolError
             The server sent malformed bytes (the circuit is closed).
+        CACancelledError
+            The connection's cancellation was cancelled (the socket is reset).
         """
         view = self.circuit.recv_buffer()
         try:
             nbytes = self.sock.recv_into(view)
         except (TimeoutError, BlockingIOError, InterruptedError):
+            if self.cancelled:
+                self._lost()
+                raise self._cancelled_error() from None
             return []
         except OSError as exc:
             self._lost()
+            if self.cancelled:
+                raise self._cancelled_error() from None
             raise DisconnectedError(f"lost the circuit to {self.where()}: {exc}") from None
         if not nbytes:
             self._lost()
+            if self.cancelled:  # our own shutdown, not the server's
+                raise self._cancelled_error()
             raise DisconnectedError(f"the server at {self.where()} closed the circuit")
         try:
             return self.circuit.received(nbytes)
@@ -283,6 +348,8 @@ class Connection:
         ------
         CATimeoutError
             When ``deadline`` (a ``time.monotonic()`` value) passes first.
+        CACancelledError
+            When the connection's cancellation is cancelled first.
         """
         while True:
             for index, message in enumerate(self._backlog):
@@ -290,6 +357,9 @@ class Connection:
                     del self._backlog[: index + 1]
                     return message
             self._backlog.clear()
+            if self.cancelled:
+                self._lost()
+                raise self._cancelled_error()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 # What already arrived still counts: one last look without waiting.
@@ -305,7 +375,7 @@ class Connection:
         """:meth:`recv_once`, its failures prefixed with ``what`` (which names the PV)."""
         try:
             return self.recv_once()
-        except (DisconnectedError, RemoteProtocolError) as exc:
+        except (DisconnectedError, RemoteProtocolError, CACancelledError) as exc:
             exc.args = (f"{_said(what)}: {exc}", *exc.args[1:])
             raise
 
@@ -346,8 +416,11 @@ class Connection:
         self.close()
 
     def close(self) -> None:
+        """Close the socket (a reset one sends RST: what was not delivered is dropped)."""
         if not self.closed:
             self.closed = True
+            if self._cancel is not None:
+                self._cancel.unregister(self.sock)
             with contextlib.suppress(OSError):
                 self.sock.close()
 

@@ -46,6 +46,7 @@ from ..errors import (
     ErrorResponseReceived,
 )
 from ..values import STRING_ENCODING
+from .cancel import CACancelledError, Cancellation, not_sent
 from .config import CAConfig, load_config, search_destinations
 from .connection import Connection
 from .search import Searcher
@@ -92,14 +93,16 @@ def check_timeout(timeout: float) -> None:
         raise CAValueError("timeout must be finite, not inf")
 
 
-def new_searcher(config: CAConfig, deadline: float, what: str) -> Searcher:
+def new_searcher(
+    config: CAConfig, deadline: float, what: str, cancel: Cancellation | None = None
+) -> Searcher:
     destinations = search_destinations(config)
     if not destinations and not config.name_servers:
         raise CAError(
             f"cannot search for {what}: no search addresses "
             "(EPICS_CA_AUTO_ADDR_LIST=NO and EPICS_CA_ADDR_LIST is empty)"
         )
-    return Searcher(destinations, config.name_servers, deadline - time.monotonic())
+    return Searcher(destinations, config.name_servers, deadline - time.monotonic(), cancel=cancel)
 
 
 def not_found(name: str, searcher: Searcher, timeout: float) -> CATimeoutError:
@@ -108,8 +111,14 @@ def not_found(name: str, searcher: Searcher, timeout: float) -> CATimeoutError:
     )
 
 
-def search(name: str, config: CAConfig, deadline: float, timeout: float) -> tuple[str, int]:
-    searcher = new_searcher(config, deadline, repr(name))
+def search(
+    name: str,
+    config: CAConfig,
+    deadline: float,
+    timeout: float,
+    cancel: Cancellation | None = None,
+) -> tuple[str, int]:
+    searcher = new_searcher(config, deadline, repr(name), cancel)
     try:
         found = searcher.resolve([name], deadline)
         if name not in found:
@@ -184,14 +193,27 @@ def prepare(timeout: float, priority: int, repeater: bool) -> tuple[CAConfig, fl
 
 
 def connect_channel(
-    pv_name: str, timeout: float, priority: int, repeater: bool
+    pv_name: str,
+    timeout: float,
+    priority: int,
+    repeater: bool,
+    cancel: Cancellation | None = None,
 ) -> tuple[Connection, ClientChannel, float]:
-    """Search, connect and create the channel within ``timeout`` seconds."""
+    """Search, connect and create the channel within ``timeout`` seconds.
+
+    With ``cancel``, cancelling it ends the call at once with
+    :class:`~protocol.sync.cancel.CancelledBeforeSendingError` (no request sent yet).
+    """
     check_pv_name(pv_name)
     config, deadline = prepare(timeout, priority, repeater)
-    server = search(pv_name, config, deadline, timeout)  # ConnectTimeoutError if not found
     try:
-        conn = Connection(server, priority, config.max_array_bytes, deadline - time.monotonic())
+        server = search(pv_name, config, deadline, timeout, cancel)  # ConnectTimeoutError
+    except CACancelledError as exc:
+        raise naming(not_sent(exc), pv_name) from None
+    try:
+        conn = Connection(
+            server, priority, config.max_array_bytes, deadline - time.monotonic(), cancel=cancel
+        )
     except CAError as exc:  # ConnectTimeoutError or DisconnectedError: name the PV
         raise naming(exc, pv_name) from None
     try:
@@ -199,6 +221,9 @@ def connect_channel(
         failure = create(conn, [channel], deadline).get(channel.cid)
         if failure is not None:
             raise failure  # a timeout is already a ConnectTimeoutError (await_created)
+    except CACancelledError as exc:
+        conn.close()
+        raise naming(not_sent(exc), pv_name) from None
     except BaseException:
         conn.close()
         raise
@@ -217,7 +242,8 @@ def naming(exc: CAError, pv_name: str) -> CAError:
 
 
 def close_channel(conn: Connection, channel: ClientChannel) -> None:
-    if not conn.closed and channel.sid is not None:
+    # A cancelled connection sends nothing more: closing it resets it.
+    if not conn.closed and channel.sid is not None and not conn.cancelled:
         with contextlib.suppress(OSError):
             conn.sock.sendall(bytes(ClearChannelRequest(channel.sid, channel.cid)))
     conn.close()
@@ -271,24 +297,38 @@ def _await_handled(conn: Connection, channel: ClientChannel, deadline: float, wh
 
 
 def drive(conn: Connection, channel: ClientChannel, steps: Steps, deadline: float) -> Any:
-    """Run ``steps`` on ``conn``, blocking until done or ``deadline``; return the result."""
+    """Run ``steps`` on ``conn``, blocking until done or ``deadline``; return the result.
+
+    A cancellation (:mod:`protocol.sync.cancel`) before any write went out (while
+    reading an enum's choices, say) raises
+    :class:`~protocol.sync.cancel.CancelledBeforeSendingError`: nothing was written.
+    """
     reply: Any = None
-    while True:
-        try:
-            request = steps.send(reply)
-        except StopIteration as stop:
-            return stop.value
-        if isinstance(request, WriteRequest):
-            # A plain WRITE is answered only when it fails; the ECHO behind it tells
-            # us the server has handled it, so a refusal is reported, not lost.
-            conn.send(request, EchoRequest())
-            _await_handled(conn, channel, deadline, f"writing {channel.name!r}")
-            reply = None
-        else:
-            assert isinstance(request, (ReadNotifyRequest, ReadRequest, WriteNotifyRequest))
-            verb = "writing" if isinstance(request, WriteNotifyRequest) else "reading"
-            conn.send(request)
-            reply = await_reply(conn, channel, request.ioid, deadline, f"{verb} {channel.name!r}")
+    wrote = False
+    try:
+        while True:
+            try:
+                request = steps.send(reply)
+            except StopIteration as stop:
+                return stop.value
+            if isinstance(request, WriteRequest):
+                # A plain WRITE is answered only when it fails; the ECHO behind it
+                # tells us the server has handled it, so a refusal is reported, not lost.
+                conn.send(request, EchoRequest())
+                wrote = True
+                _await_handled(conn, channel, deadline, f"writing {channel.name!r}")
+                reply = None
+            else:
+                assert isinstance(request, (ReadNotifyRequest, ReadRequest, WriteNotifyRequest))
+                verb = "writing" if isinstance(request, WriteNotifyRequest) else "reading"
+                conn.send(request)
+                wrote = wrote or isinstance(request, WriteNotifyRequest)
+                what = f"{verb} {channel.name!r}"
+                reply = await_reply(conn, channel, request.ioid, deadline, what)
+    except CACancelledError as exc:
+        if wrote:
+            raise
+        raise not_sent(exc) from None
 
 
 def need(channel: ClientChannel, right: AccessRights, verb: str) -> None:

@@ -13,6 +13,7 @@ from ..commands import SearchRequest, SearchResponse, VersionRequest
 from ..commands.base import SERVER
 from ..decoder import read_datagram
 from ..errors import RemoteProtocolError
+from .cancel import Cancellation
 from .lazylog import get_logger
 from .name_servers import NameServerSearch
 
@@ -47,6 +48,10 @@ class Searcher:
         Seconds allowed for connecting to each name server.
     on_duplicate : callable, optional
         ``on_duplicate(duplicate)`` with each :data:`Duplicate` as it is found.
+    cancel : Cancellation, optional
+        Cancelling it ends :meth:`resolve` at once
+        (:class:`~protocol.sync.cancel.CancelledBeforeSendingError`) and sends no
+        more searches.
 
     Notes
     -----
@@ -63,9 +68,16 @@ class Searcher:
         name_servers: Iterable[tuple[str, int]] = (),
         connect_timeout: float = 1.0,
         on_duplicate: Callable[[Duplicate], None] | None = None,
+        cancel: Cancellation | None = None,
     ) -> None:
         self.destinations = list(destinations)
+        self._cancel = cancel
+        if cancel is not None:
+            cancel.check("searching")
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if cancel is not None:
+            # Cancelling shuts it down, which wakes the select() of resolve().
+            cancel.register(self.sock, "searching")
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         self.sock.bind(("", 0))
         self.sock.setblocking(False)
@@ -82,6 +94,8 @@ class Searcher:
         self.name_servers = [NameServerSearch(a, connect_timeout) for a in name_servers]
 
     def close(self) -> None:
+        if self._cancel is not None:
+            self._cancel.unregister(self.sock)
         self.sock.close()
         for server in self.name_servers:
             server.close()
@@ -122,6 +136,8 @@ class Searcher:
 
     def send(self, names: Iterable[str]) -> None:
         """Send one search round for ``names`` to every destination."""
+        if self._cancel is not None:
+            self._cancel.check("searching")
         names = list(names)
         for server in self.name_servers:
             server.send((name, self.cid_for(name)) for name in names)
@@ -151,6 +167,11 @@ class Searcher:
         -------
         dict
             name -> (host, port) for the names found (possibly not all).
+
+        Raises
+        ------
+        CancelledBeforeSendingError
+            The searcher's cancellation was cancelled.
         """
         wanted = dict.fromkeys(names)
         found: dict[str, tuple[str, int]] = {}
@@ -163,6 +184,8 @@ class Searcher:
                 remaining = retry_at - time.monotonic()
                 if remaining > 0:
                     select.select(self.sockets(), [], [], remaining)
+                if self._cancel is not None:
+                    self._cancel.check("searching")
                 for name, server in self.receive():
                     if name in wanted:
                         found[name] = server

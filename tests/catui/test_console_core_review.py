@@ -19,7 +19,7 @@ from catui.dialogs.write import WriteDialog
 from catui.model import ControlInfo
 from catui.widgets.watch_table import WatchTable
 from protocol.channel_types import ChannelType as T
-from tests.catui.console_helpers import select, status_text, wait_until
+from tests.catui.console_helpers import confirm_shown, select, status_text, wait_until
 
 SIZE = (100, 30)
 CLEAR = "\x1b[2J"  # what a hostile IOC's string would do to the operator's terminal
@@ -55,7 +55,7 @@ async def test_server_strings_reach_no_dialog_or_status_bar_unescaped():
         # The confirm step (old → new with units) and the IOC's value reported after.
         select(pilot, "evil:units")
         await pilot.press("w", *"2", "enter")
-        assert isinstance(app.screen, ConfirmDialog)
+        await confirm_shown(pilot)
         await pilot.pause()
         assert CLEAR not in terminal_output(app)
         await pilot.press("y")
@@ -92,21 +92,27 @@ async def test_undo_after_a_write_whose_old_value_is_unknown_writes_nothing(monk
         screen = app.watch_screen
         await wait_until(pilot, lambda: screen.watchlist.connected_count() == 13)
         select(pilot, "demo:setpoint")
-        await pilot.press("w", *"2", "enter", "y")
+        await pilot.press("w", *"2", "enter")
+        await confirm_shown(pilot)
+        await pilot.press("y")
         await wait_until(pilot, lambda: screen.last_write is not None, what="the first write")
-        # The read before the next write fails: the value before it is not known.
+        # The read before the next write fails (those of the dialog did not): the
+        # value before it is not known.
         read = feed.read
 
         def failing_read(name, timeout):  # type: ignore[no-untyped-def]
-            if name == "demo:message":
+            in_dialog = isinstance(app.screen, (WriteDialog, ConfirmDialog))
+            if name == "demo:message" and not in_dialog:
                 raise TimeoutError("no answer")
             return read(name, timeout)
 
         monkeypatch.setattr(feed, "read", failing_read)
         select(pilot, "demo:message")
-        await pilot.press("w", *"bye", "enter", "y")
+        await pilot.press("w", *"bye", "enter")
+        await confirm_shown(pilot)
+        await pilot.press("y")
         await wait_until(pilot, lambda: feed.writes_to("demo:message") == ["bye"])
-        await wait_until(pilot, lambda: "wrote bye" in status_text(pilot))
+        await wait_until(pilot, lambda: "wrote 'bye'" in status_text(pilot))
         # Undo must not offer to write demo:setpoint back: that was not the last write.
         await pilot.press("u")
         assert app.screen is screen, "undo offered to revert an earlier write"
@@ -129,7 +135,7 @@ async def test_the_held_row_shows_the_value_the_dialog_shows():
         screen.action_write()
         await pilot.pause()
         assert isinstance(app.screen, WriteDialog)
-        assert app.screen.target.current == "7.000 mm"
+        assert app.screen.target.current == "7 mm"  # exactly, not to PREC
         assert str(table.get_cell("demo:setpoint", "conn")) == "editing"
         assert str(table.get_cell("demo:setpoint", "value")) == "7.000 mm"
         await pilot.press("escape")

@@ -8,7 +8,7 @@ from catui.app_main import build_app
 from catui.dialogs.confirm import ConfirmDialog
 from catui.dialogs.write import WriteDialog
 from catui.widgets.watch_table import WatchTable
-from tests.catui.console_helpers import select, status_text, wait_until
+from tests.catui.console_helpers import confirm_shown, select, status_text, wait_until
 
 pytestmark = pytest.mark.interop
 
@@ -56,10 +56,12 @@ async def test_write_through_dialog_with_notify(epics_base_ioc, ca_env):
         await pilot.press("enter")
         assert isinstance(app.screen, WriteDialog)
         await pilot.press(*"12.25", "enter")
-        assert isinstance(app.screen, ConfirmDialog)
+        await confirm_shown(pilot)  # once the PV was read again
         await pilot.press("n")  # the default is No: nothing written
         assert isinstance(app.screen, WriteDialog)
-        await pilot.press("enter", "y")
+        await pilot.press("enter")
+        await confirm_shown(pilot)
+        await pilot.press("y")
         assert not isinstance(app.screen, (WriteDialog, ConfirmDialog))
         await wait_until(pilot, lambda: "completed" in status_text(pilot), what="completion")
         await wait_until(pilot, lambda: float(st.value[0]) == 12.25, what="the new value")
@@ -74,7 +76,9 @@ async def test_enum_write_picks_from_the_list(epics_base_ioc, ca_env):
     async with app.run_test(size=SIZE) as pilot:
         st = states(app)[name]
         await wait_until(pilot, lambda: st.control is not None and st.value is not None)
-        await pilot.press("w", "up", "enter", "y")  # from On to Off
+        await pilot.press("w", "up", "enter")  # from On to Off
+        await confirm_shown(pilot)
+        await pilot.press("y")
         await wait_until(pilot, lambda: st.value == ["Off"], what="Off")
         epics_base_ioc.dbpf("mbbo", 1)
 
@@ -102,12 +106,15 @@ async def test_refused_and_bad_writes_say_why(epics_base_ioc, ca_env):
         )
         # Outside the control limits: the confirmation warns.
         await pilot.press(*["backspace"] * 3, *"60", "enter")
+        await confirm_shown(pilot)
         assert isinstance(app.screen, ConfirmDialog)
-        assert "outside the control limits -50 … 50" in app.screen.detail
+        assert "outside the drive limits -50 … 50" in app.screen.detail
         await pilot.press("escape", "escape")
         # DISP=1: the IOC refuses the put; the status bar says so in words.
         select(pilot, disabled)
-        await pilot.press("w", "8", "enter", "y")
+        await pilot.press("w", "8", "enter")
+        await confirm_shown(pilot)
+        await pilot.press("y")
         await wait_until(pilot, lambda: "failed" in status_text(pilot), what="the refusal")
         assert "the IOC answered ECA_PUTFAIL" in status_text(pilot)
 

@@ -23,7 +23,7 @@ from protocol.errors import (
     DisconnectedError,
 )
 from protocol.status import ensure_status
-from tests.catui.console_helpers import select, status_text, wait_until
+from tests.catui.console_helpers import confirm_shown, select, status_text, wait_until
 
 SIZE = (120, 40)
 
@@ -67,6 +67,27 @@ def test_journal_status(response, error, expected):
     assert journal_status(response, error) == expected
 
 
+def test_journal_status_of_an_abandoned_write():
+    from catui.write_outcome import DEADLINE, QUIT, describe_write
+    from protocol.sync.cancel import CACancelledError, CancelledBeforeSendingError
+
+    # Quit before it was sent: not written; after: abandoned, its outcome unknown.
+    assert journal_status(None, CancelledBeforeSendingError("x"), QUIT) == ("not written", "")
+    assert journal_status(None, CACancelledError("x"), QUIT) == ("abandoned", "")
+    # Reset at its deadline: a timeout, as one the client noticed itself.
+    assert journal_status(None, CACancelledError("x"), DEADLINE) == ("timed out", "")
+    ok, text = describe_write("pv", "5", None, CACancelledError("x"), 3.0, abandoned=QUIT)
+    assert not ok and text == (
+        "write to pv abandoned when catui quit: it was sent, the outcome is unknown; "
+        "check the value"
+    )
+    ok, text = describe_write("pv", "5", None, CancelledBeforeSendingError("x"), 3.0,
+                              abandoned=QUIT)  # fmt: skip
+    assert text == "not written to pv: catui quit before it was sent"
+    _, text = describe_write("pv", "5", None, CACancelledError("x"), 3.0, abandoned=DEADLINE)
+    assert text.startswith("write to pv timed out: no completion within 3 s; it was sent")
+
+
 def test_journal_status_of_a_refused_put():
     status, reply = journal_status(Reply("ECA_PUTFAIL"), None)
     assert status == "failed" and reply.startswith("ECA_PUTFAIL (")
@@ -108,23 +129,30 @@ async def test_writes_are_journalled_and_shown(epics_base_ioc, ca_env, tmp_path)
             await wait_until(pilot, lambda: states[ao].value is not None, what="a value")
             before = time.time()
             select(pilot, ao)
-            await pilot.press("w", *"12.25", "enter", "y")
+            await pilot.press("w", *"12.25", "enter")
+            await confirm_shown(pilot)
+            await pilot.press("y")
             await wait_until(pilot, lambda: "completed" in status_text(pilot), what="completion")
             await wait_until(pilot, lambda: len(lines(path)) == 2, what="the journal line")
             select(pilot, disabled)
-            await pilot.press("w", "8", "enter", "y")
+            await pilot.press("w", "8", "enter")
+            await confirm_shown(pilot)
+            await pilot.press("y")
             await wait_until(pilot, lambda: "failed" in status_text(pilot), what="the refusal")
             await wait_until(pilot, lambda: len(lines(path)) == 3, what="the second line")
 
             old, written, refused = lines(path)
             assert old["pv"] == "old:pv"
-            assert written["pv"] == ao and written["new"] == "12.25"
-            assert written["old"] == "3.500 mm"  # as shown when the dialog opened
+            # Exact values with their units; old: read right before the write.
+            assert written["pv"] == ao and written["new"] == "12.25 mm"
+            assert written["old"] == "3.5 mm"
+            assert written["sent"] == "DOUBLE 12.25" and written["reported"] == "12.25 mm"
             assert written["status"] == "completed" and written["reply"] == "ECA_NORMAL"
             assert written["user"] == getpass.getuser()
             assert written["host"] == socket.gethostname()
             assert before <= written["time"] <= time.time()
             assert refused["pv"] == disabled and refused["new"] == "8"
+            assert "reported" not in refused  # not read after a failed write
             assert refused["status"] == "failed" and "ECA_PUTFAIL" in refused["reply"]
 
             # j: the journal, newest first, the earlier session's entry last.
@@ -138,7 +166,7 @@ async def test_writes_are_journalled_and_shown(epics_base_ioc, ca_env, tmp_path)
             first = [str(cell) for cell in table.get_row_at(0)]
             assert first[1] == disabled and first[3] == "8" and first[4] == "failed"
             second = [str(cell) for cell in table.get_row_at(1)]
-            assert second[2:5] == ["3.500 mm", "12.25", "completed"]
+            assert second[2:5] == ["3.5 mm", "12.25 mm", "completed"]
             assert "3 writes" in str(screen.query_one("#journal-summary").render())
             await pilot.press("escape")
             assert app.screen is app.watch_screen
@@ -173,7 +201,9 @@ async def test_a_journal_that_cannot_be_written_is_a_warning(epics_base_ioc, ca_
         async with app.run_test(size=SIZE) as pilot:
             state = app.watch_screen.watchlist.states[name]
             await wait_until(pilot, lambda: state.control is not None and state.value is not None)
-            await pilot.press("w", *"7.5", "enter", "y")
+            await pilot.press("w", *"7.5", "enter")
+            await confirm_shown(pilot)
+            await pilot.press("y")
             await wait_until(pilot, lambda: "completed" in status_text(pilot), what="completion")
             await wait_until(
                 pilot,

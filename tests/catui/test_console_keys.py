@@ -17,7 +17,7 @@ from catui.screens.watch import WatchScreen
 from catui.widgets.detail_pane import DetailPane
 from catui.widgets.watch_table import WatchTable
 from protocol.errors import CATimeoutError
-from tests.catui.console_helpers import select, status_text, wait_until
+from tests.catui.console_helpers import confirm_shown, select, status_text, wait_until
 
 SIZE = (100, 30)
 
@@ -157,7 +157,9 @@ async def test_ui_stays_usable_while_a_write_waits():
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         select(pilot, "demo:setpoint")
-        await pilot.press("w", *"2", "enter", "y")
+        await pilot.press("w", *"2", "enter")
+        await confirm_shown(pilot)
+        await pilot.press("y")
         assert "waiting for completion" in status_text(pilot)
         await pilot.press("s")  # the UI answers meanwhile
         assert "sort: name" in status_text(pilot)
@@ -171,7 +173,9 @@ async def test_quit_while_a_write_waits_asks_first():
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         select(pilot, "demo:setpoint")
-        await pilot.press("w", *"2", "enter", "y", "q")
+        await pilot.press("w", *"2", "enter")
+        await confirm_shown(pilot)
+        await pilot.press("y", "q")
         assert isinstance(app.screen, ConfirmDialog)
         assert "demo:setpoint" in app.screen.detail
         await pilot.press("n")  # the default: keep running
@@ -187,7 +191,7 @@ async def test_quit_while_a_write_waits_asks_first():
 async def test_write_timeout_is_reported(monkeypatch):
     app, feed = make_app()
 
-    def slow(name, value, timeout):
+    def slow(name, value, timeout, **kwargs):
         raise CATimeoutError("no reply")
 
     monkeypatch.setattr(feed, "write", slow)
@@ -195,7 +199,7 @@ async def test_write_timeout_is_reported(monkeypatch):
         app.watch_screen.drain()
         select(pilot, "demo:mode")
         await pilot.press("enter", "down", "enter")
-        assert isinstance(app.screen, ConfirmDialog)
+        await confirm_shown(pilot)
         await pilot.press("y")
         await wait_until(pilot, lambda: "timed out" in status_text(pilot))
         assert "no completion within 10 s" in status_text(pilot)

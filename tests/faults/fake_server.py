@@ -139,12 +139,16 @@ class Scenario:
     """What the server does.  ``fault`` is ``(stage, action)`` or None (behave).
 
     ``repeat``: inject the fault on every circuit (True) or only the first.
+    ``op_requests``: the requests an ``"op"`` fault answers (the first of them on each
+    circuit); e.g. only ``WriteNotifyRequest``, for a client that reads on the circuit
+    before it writes.
     """
 
     pvs: dict[str, PV] = field(default_factory=default_pvs)
     fault: tuple[str, FaultAction] | None = None
     repeat: bool = True
     injected: int = 0
+    op_requests: tuple[type[Message], ...] = OP_REQUESTS
 
     def take(self, stage: str) -> FaultAction | None:
         if self.fault is None or self.fault[0] != stage:
@@ -308,7 +312,7 @@ class FakeServer:
             action = None
             if isinstance(msg, CreateChanRequest):
                 action = self.scenario.take("create")
-            elif isinstance(msg, OP_REQUESTS) and not circuit.op_done:
+            elif isinstance(msg, self.scenario.op_requests) and not circuit.op_done:
                 circuit.op_done = True
                 action = self.scenario.take("op")
             out = normal if action is None else action(Context(msg, normal, circuit, self))

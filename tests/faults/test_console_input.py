@@ -25,11 +25,10 @@ import pytest
 from textual.widgets import Input
 
 from catui.app_main import build_app, run_console
-from catui.dialogs.confirm import ConfirmDialog
 from catui.dialogs.write import WriteDialog
 from catui.widgets.watch_table import WatchTable
 from protocol.commands import WriteNotifyRequest
-from tests.catui.console_helpers import select, status_text, wait_until
+from tests.catui.console_helpers import confirm_shown, select, status_text, wait_until
 from tests.faults.fake_server import FakeServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,7 +180,7 @@ async def test_typed_values_are_parsed_not_evaluated(in_tmp: Path, fake: FakeSer
         select(pilot, "fake:str")
         typed = "$(touch CANARY);`id`"
         await pilot.press("w", *typed, "enter")
-        assert isinstance(app.screen, ConfirmDialog)
+        await confirm_shown(pilot)
         await pilot.press("y")
         await wait_until(pilot, lambda: "completed" in status_text(pilot), what="the write")
         (request,) = fake.sent_requests(WriteNotifyRequest)

@@ -10,9 +10,11 @@ Two fake servers answer on loopback, each for its own PV:
   server did not hold (the faults' stray replies carry 1.0 and 9.0; the PV holds 1.5).
 * ``ok:pv`` on a well-behaved server, watched until its value shows; then the same
   fault is switched on there for every new circuit.  The monitor's circuit is
-  already past the fault, so the row stays connected, while the write (and the read
-  before it, each on a circuit of its own) meets the fault: the status bar must say
-  in words what happened.
+  already past the fault, so the row stays connected, while the write dialog's link
+  (a circuit of its own, opened when the dialog opens) meets the fault: one met while
+  the channel is made stops the write being armed, and the dialog must say so in
+  words (nothing is sent); one of the operation stage answers the write itself, and
+  the status bar must say in words what happened.
 
 Meanwhile keys are answered within :data:`KEY_BUDGET`, both CA workers stay
 alive, ``q`` ends the app at once and every worker thread has ended within the
@@ -35,6 +37,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Static
 from textual.worker import WorkerState
 
 from catui.app import CatuiApp
@@ -46,6 +49,7 @@ from catui.screens.help import HelpScreen
 from catui.widgets.status_bar import StatusBar
 from catui.widgets.watch_table import WatchTable
 from protocol.channel_types import ChannelType
+from protocol.commands import WriteNotifyRequest
 from tests.catui.console_helpers import select, status_text, wait_until
 from tests.faults.fake_server import FAULTS, PV, FakeServer, Scenario
 
@@ -62,6 +66,10 @@ WRITE_TIMEOUT = 1.0
 # A UI that waits on the network is caught without a clock: keys are answered while
 # a write that times out is still in flight.
 KEY_BUDGET = 5.0
+# Arming reads the PV again (after the read when the dialog opened, on the same link):
+# each read within min(CHECK_TIMEOUT, write_timeout), a fault may cost both; a loaded
+# machine gets 3 s more.
+ARM_BUDGET = 2 * WRITE_TIMEOUT + 1.0 + 3.0
 # CatuiApp.write_pv reads before and writes within one write_timeout, then reads back
 # (at most 1 s); a loaded machine gets 3 s more (2.1 s seen with two busy cores).
 WRITE_BUDGET = WRITE_TIMEOUT + 1.0 + 3.0
@@ -75,23 +83,26 @@ MAX_CIRCUITS = 40
 
 # What the status bar says of the write to ok:pv once its server has the fault.
 TIMED_OUT, DISCONNECTED, FAILED, COMPLETED = "timed out", "disconnected", "failed", "completed"
-NOT_WRITTEN = "not written"  # nothing was sent: the search or the channel timed out
+NOT_ARMED = "Not armed"  # the PV could not be read again when armed: nothing was sent
 WRITE_OUTCOME: dict[str, tuple[str, str]] = {
-    # fault: (word, detail the sentence must hold)
-    "search_garbage": (NOT_WRITTEN, "not found"),
-    "search_wrong_cid": (NOT_WRITTEN, "not found"),
-    "silence_after_accept": (NOT_WRITTEN, "creating channel 'ok:pv'"),
-    "close_after_accept": (DISCONNECTED, "creating channel 'ok:pv'"),
-    "garbage_after_accept": (FAILED, "unknown command id"),
-    "create_silence": (NOT_WRITTEN, "creating channel 'ok:pv'"),
-    "create_ch_fail": (FAILED, "refused to create PV 'ok:pv'"),
-    "create_error": (FAILED, "ECA_INTERNAL"),
-    "create_wrong_cid": (FAILED, "never created"),
-    "create_truncated": (NOT_WRITTEN, "creating channel 'ok:pv'"),
-    "create_close_mid_message": (DISCONNECTED, "closed the circuit"),
-    "create_reply_before_create": (FAILED, "matches no request in flight"),
+    # fault: (word, detail the sentence must hold).  A fault met while the channel is
+    # made is met by the dialog's reads (when it opens, and again when armed): the
+    # write is not armed, and nothing is sent.  One of the operation stage answers
+    # the write itself.
+    "search_garbage": (NOT_ARMED, "not found"),
+    "search_wrong_cid": (NOT_ARMED, "not found"),
+    "silence_after_accept": (NOT_ARMED, "creating channel 'ok:pv'"),
+    "close_after_accept": (NOT_ARMED, "creating channel 'ok:pv'"),
+    "garbage_after_accept": (NOT_ARMED, "unknown command id"),
+    "create_silence": (NOT_ARMED, "creating channel 'ok:pv'"),
+    "create_ch_fail": (NOT_ARMED, "refused to create PV 'ok:pv'"),
+    "create_error": (NOT_ARMED, "ECA_INTERNAL"),
+    "create_wrong_cid": (NOT_ARMED, "never created"),
+    "create_truncated": (NOT_ARMED, "creating channel 'ok:pv'"),
+    "create_close_mid_message": (NOT_ARMED, "closed the circuit"),
+    "create_reply_before_create": (NOT_ARMED, "matches no request in flight"),
     "create_swapped": (COMPLETED, "wrote 3 to ok:pv"),
-    "create_compound_type": (FAILED, "not a native type"),
+    "create_compound_type": (NOT_ARMED, "not a native type"),
     "malformed": (FAILED, "unknown command id"),
     "bad_command_id": (FAILED, "unknown command id 200"),
     "misaligned": (FAILED, "not a multiple of 8"),
@@ -250,22 +261,44 @@ async def test_console_against_fault(
         ok = states[OK]
         await wait_until(pilot, lambda: ok.value is not None and ok.control is not None,
                          what="ok:pv's value and metadata")  # fmt: skip
-        # From now on every new circuit to ok:pv's server meets the fault too.
+        # From now on every new circuit to ok:pv's server meets the fault too; a fault
+        # of the operation stage answers the write (the dialog reads on the circuit
+        # before it writes).
+        good.scenario.op_requests = (WriteNotifyRequest,)
         good.scenario.fault = FAULTS[fault]
         select(pilot, OK)
         await pilot.press("w")
-        assert isinstance(app.screen, WriteDialog)
+        dialog = app.screen
+        assert isinstance(dialog, WriteDialog)
         await pilot.press("3", "enter")
-        assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("y")
-        write_started = time.monotonic()
-        # The write is in flight (or done): the UI answers meanwhile.
-        keys_took: list[float] = []
-        problems += await _keys_answered(pilot, keys_took)
-        status = app.watch_screen.query_one(StatusBar)
+        armed_at = time.monotonic()
+        error_line = dialog.query_one("#write-error", Static)
+
+        def armed_or_refused() -> bool:
+            return isinstance(app.screen, ConfirmDialog) or "Not armed" in str(error_line.render())
+
+        await wait_until(pilot, armed_or_refused, timeout=ARM_BUDGET, what="the arming")
+        arm_took = time.monotonic() - armed_at
         word, detail = WRITE_OUTCOME[fault]
-        if word == TIMED_OUT and status.write_state != "writing":
-            problems.append(f"a write that times out was not in flight: {status_text(pilot)!r}")
+        status = app.watch_screen.query_one(StatusBar)
+        keys_took: list[float] = []
+        write_started = time.monotonic()
+        if isinstance(app.screen, ConfirmDialog):
+            await pilot.press("y")
+            write_started = time.monotonic()
+            # The write is in flight (or done): the UI answers meanwhile.
+            problems += await _keys_answered(pilot, keys_took)
+            if word == TIMED_OUT and status.write_state != "writing":
+                problems.append(
+                    f"a write that times out was not in flight: {status_text(pilot)!r}"
+                )
+        else:
+            # The PV could not be read again when armed: refused in words, nothing sent.
+            said = str(error_line.render())
+            if word != NOT_ARMED or detail not in said or "ok:pv" not in said:
+                problems.append(f"arming: expected {word!r} and {detail!r}, it says {said!r}")
+            await pilot.press("escape")
+            problems += await _keys_answered(pilot, keys_took)
         await pilot.pause(max(0.0, FAULT_PLAY - (time.monotonic() - started)))
 
         # bad:pv: a clear state, never a value its server did not hold.
@@ -291,12 +324,18 @@ async def test_console_against_fault(
             problems.append(f"a worker failed: {stopped}")
 
         # Only now: the checks above ran while a write that times out was in flight.
-        await wait_until(pilot, lambda: status.write_state in ("ok", "failed"),
-                         timeout=WRITE_BUDGET, what="the write's outcome")  # fmt: skip
-        write_took = time.monotonic() - write_started
-        said = status_text(pilot)
-        if word not in said or detail not in said or "ok:pv" not in said:
-            problems.append(f"write: expected {word!r} and {detail!r}, the status says {said!r}")
+        write_took = 0.0
+        if word != NOT_ARMED:
+            await wait_until(pilot, lambda: status.write_state in ("ok", "failed"),
+                             timeout=WRITE_BUDGET, what="the write's outcome")  # fmt: skip
+            write_took = time.monotonic() - write_started
+            said = status_text(pilot)
+            if word not in said or detail not in said or "ok:pv" not in said:
+                problems.append(
+                    f"write: expected {word!r} and {detail!r}, the status says {said!r}"
+                )
+        elif good.sent_requests(WriteNotifyRequest):
+            problems.append("a write was sent although it was not armed")
         quit_started = time.monotonic()
         await pilot.press("q")
     quit_took = time.monotonic() - quit_started
@@ -308,7 +347,8 @@ async def test_console_against_fault(
         _, allocated = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     keys = "/".join(f"{t:.2f}" for t in keys_took)
-    print(f"{fault}: keys {keys} s, write {write_took:.2f} s, quit {quit_took:.2f} s, threads "
+    print(f"{fault}: arming {arm_took:.2f} s, keys {keys} s, write {write_took:.2f} s, "
+          f"quit {quit_took:.2f} s, threads "
           f"{threads_took:.2f} s, peak RSS +{growth / 2**20:.1f} MiB, "
           f"peak allocated {allocated / 2**20:.1f} MiB, "
           f"{bad.connections} circuits to bad:pv's server")  # fmt: skip

@@ -14,15 +14,15 @@ from __future__ import annotations
 import gc
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from protocol.sync import client
-from tests.support.iocs import EpicsBaseIoc, IocProcess
-from tests.support.processes import repeater_pids
+from tests.support.iocs import EpicsBaseIoc, IocProcess, free_port
+from tests.support.processes import end_processes, repeater_pids
 
 pytestmark = pytest.mark.interop
 
@@ -108,9 +108,22 @@ def test_interrupted_blocks_leak_nothing(ioc: EpicsBaseIoc) -> None:
     _assert_unchanged(before, _snapshot(), BLOCKS)
 
 
-def test_spawned_repeater_is_shared(ioc: EpicsBaseIoc) -> None:
+@pytest.fixture
+def own_repeater_port(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A repeater port of the test's own, its repeaters ended afterwards.
+
+    Not the session's: an IOC with CA links runs libca's repeater (a thread of the
+    IOC, not a process of ours) on the port it was given, which then is taken.
+    """
+    port = str(free_port())
+    monkeypatch.setenv("EPICS_CA_REPEATER_PORT", port)
+    yield port
+    end_processes(repeater_pids(port))
+
+
+def test_spawned_repeater_is_shared(ioc: EpicsBaseIoc, own_repeater_port: str) -> None:
     """Clients with repeater=True, at once and one after another: one repeater runs."""
-    port = os.environ["EPICS_CA_REPEATER_PORT"]  # the session's (tests/conftest.py)
+    port = own_repeater_port
     name = ioc.prefix + "ao"
     errors: list[BaseException] = []
 

@@ -54,7 +54,7 @@ def test_one_json_object_per_line_in_utf8(tmp_path):
     assert len(lines) == 2
     assert json.loads(lines[0])["new"] == "µA"
     assert set(json.loads(lines[1])) == {
-        "time", "user", "host", "pv", "old", "new", "status", "reply"
+        "time", "user", "host", "pv", "old", "new", "status", "reply", "sent"
     }  # fmt: skip
 
 
@@ -269,3 +269,35 @@ def test_append_refuses_a_time_json_cannot_hold(tmp_path):
     with pytest.raises(ValueError):
         append(path, _entry(time=float("nan")))
     assert not path.exists() or path.read_text() == ""
+
+
+def test_enum_label_and_index_and_what_the_ioc_reported(tmp_path):
+    path = tmp_path / "j.jsonl"
+    entry = _entry(
+        "demo:mode", old="Run", new="Standby", old_index=2, new_index=1,
+        sent="ENUM choice 1 ('Standby')", reported="Standby", reported_index=1,
+    )  # fmt: skip
+    clipped = _entry(new="60 mm", sent="DOUBLE 60.0", reported="50 mm")
+    append(path, entry)
+    append(path, clipped)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert lines[0]["new"] == "Standby" and lines[0]["new_index"] == 1
+    assert lines[0]["old_index"] == 2 and lines[0]["reported_index"] == 1
+    assert lines[1]["reported"] == "50 mm" and "new_index" not in lines[1]
+    assert read(path) == [entry, clipped]
+    when = datetime.datetime.fromtimestamp(entry.time, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    assert format_entry(entry, UTC) == (
+        f"{when}  alice@ctl01  demo:mode  'Run' (choice 2) → 'Standby' (choice 1)  completed"
+        " — ECA_NORMAL (the IOC reports 'Standby' (choice 1))"
+    )
+    assert format_entry(clipped, UTC).endswith("3.5 → 60 mm  completed — ECA_NORMAL "
+                                               "(the IOC reports 50 mm)")  # fmt: skip
+
+
+def test_lines_of_an_older_catui_are_read(tmp_path):
+    path = tmp_path / "j.jsonl"
+    old = {"time": 1.0, "user": "u", "host": "h", "pv": "p", "old": "1", "new": "2",
+           "status": "completed"}  # fmt: skip
+    path.write_text(json.dumps(old) + "\n" + json.dumps({**old, "new_index": "x"}) + "\n")
+    (entry,) = read(path)  # the second line's index is not a number: skipped
+    assert (entry.new, entry.sent, entry.reported, entry.new_index) == ("2", "", None, None)
