@@ -55,7 +55,7 @@ _DEMO_MODULES = {
     "softioc", "epicscorelibs", "epicsdbbuilder", "pvxslibs", "setuptools_dso", "p4p",
 }  # fmt: skip
 # How long the IOC's own check that it serves may take before it gives up.
-SELF_CHECK_SECONDS = 10.0
+SELF_CHECK_SECONDS = 5.0
 
 # Input records are writable over CA unless told otherwise.  softioc sets DISP=1 on
 # them, which makes the database refuse puts, but clients still see write access;
