@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import contextlib
 import ctypes
-import importlib
 import importlib.util
 import os
 import signal
@@ -43,6 +42,7 @@ from catui.ioc_examples._pva import (
     PvaPorts,
     check_ports_distinct,
     configure_pva_environment,
+    p4p,
     pva_banner,
     start_server,
 )
@@ -412,7 +412,7 @@ def _check_port_free(interface: str, port: int, option: str = "--port") -> None:
 def _import_p4p() -> None:
     """Import p4p now, so that a missing extra is one clear line and not a traceback later."""
     try:
-        importlib.import_module("p4p")
+        p4p()
     except ImportError as err:
         if (err.name or "").split(".")[0] in _DEMO_MODULES:
             raise SystemExit(MISSING_EXTRA) from None

@@ -10,13 +10,13 @@ The p4p server is given its settings explicitly (``useenv=False``), copied by
 :func:`server_conf` from the variables :func:`configure_pva_environment` and
 :func:`~catui.ioc_examples._common.configure_environment` have just set.
 
-p4p is imported only inside the functions that use it, with :func:`p4p_module`:
-importing this module needs no EPICS.
+p4p is imported only when first used, by :func:`p4p`: importing this module
+needs no EPICS.
 """
 
 from __future__ import annotations
 
-import importlib
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,7 +35,7 @@ __all__ = [
     "client_conf",
     "configure_pva_environment",
     "get_all",
-    "p4p_module",
+    "p4p",
     "pva_banner",
     "server_conf",
     "start_server",
@@ -55,13 +55,19 @@ _SERVER_KEYS = (
 )
 
 
-def p4p_module(name: str) -> Any:
-    """``import name`` for a p4p module, typed ``Any``.
+@functools.cache
+def p4p() -> Any:
+    """The p4p package with the modules the demo uses imported: ``.nt``, ``.server``...
 
-    p4p ships no type information and mypy is not told to skip it (yet): typing
-    its modules as ``Any`` says what we know of them.
+    Raises ImportError without the ``demo`` extra.
     """
-    return importlib.import_module(name)
+    # p4p ships no type information; mypy may or may not be told to skip it.
+    import p4p.client.thread  # type: ignore[import-untyped, unused-ignore]
+    import p4p.nt  # type: ignore[import-untyped, unused-ignore]
+    import p4p.server  # type: ignore[import-untyped, unused-ignore]
+    import p4p.server.thread  # type: ignore[import-untyped, unused-ignore]
+
+    return p4p
 
 
 @dataclass(frozen=True)
@@ -166,14 +172,13 @@ class PvaMaker:
 
     def __call__(self, suffix: str, initial: Any) -> Any:
         """A ``SharedPV`` named ``prefix + suffix`` holding the p4p ``Value`` ``initial``."""
-        shared_pv = p4p_module("p4p.server.thread").SharedPV
         spec = self._ioc.pva_spec(suffix)
         if self._prefix + suffix in self.pvs:
             raise ValueError(f"PV {suffix!r} created twice")
         type_id = initial.getID()
         if type_id != spec.type_id:
             raise ValueError(f"PV {suffix!r} is a {type_id}, but the table says {spec.type_id}")
-        pv = shared_pv(initial=initial)
+        pv = p4p().server.thread.SharedPV(initial=initial)
         self.pvs[self._prefix + suffix] = pv
         return pv
 
@@ -217,7 +222,7 @@ def start_server(
 
     Returns the p4p server and ``ports`` with the TCP port it bound.
     """
-    p4p_server = p4p_module("p4p.server")
+    p4p_server = p4p().server
     if ioc.build_pva is None:
         raise RuntimeError(f"{ioc.name}: pva_pvs without build_pva")
     maker = PvaMaker(ioc, prefix, records)
@@ -240,8 +245,7 @@ def get_all(names: Sequence[str], conf: Mapping[str, str], timeout: float) -> li
     RuntimeError
         A get failed or timed out; the message names the PV.
     """
-    context = p4p_module("p4p.client.thread").Context
-    with context("pva", conf=dict(conf), useenv=False, nt=False) as ctx:
+    with p4p().client.thread.Context("pva", conf=dict(conf), useenv=False, nt=False) as ctx:
         values = ctx.get(list(names), timeout=timeout, throw=False)
     ids = []
     for name, value in zip(names, values, strict=True):

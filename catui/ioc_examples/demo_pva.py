@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from catui.ioc_examples._common import Animation, PvaPvSpec, every
-from catui.ioc_examples._pva import PvaMaker, p4p_module
+from catui.ioc_examples._pva import PvaMaker, p4p
 
 RUNS_KEPT = 5
 RUN_SECONDS = 10.0
@@ -155,12 +155,12 @@ class Runs:
 # One NTTable (one type) for every post: a SharedPV takes only the exact type it opened with.
 @functools.cache
 def _table_nt() -> Any:
-    return p4p_module("p4p.nt").NTTable([(name, code) for name, code, _ in TABLE_COLUMNS])
+    return p4p().nt.NTTable([(name, code) for name, code, _ in TABLE_COLUMNS])
 
 
 @functools.cache
 def _image_nt() -> Any:
-    return p4p_module("p4p.nt").NTNDArray()
+    return p4p().nt.NTNDArray()
 
 
 def image_frame(t: float) -> np.ndarray:
@@ -189,8 +189,8 @@ def image_value(unique_id: int, t: float, now: float) -> Any:
 
 @functools.cache
 def _plant_type() -> Any:
-    time_t = p4p_module("p4p.nt.common").timeStamp
-    return p4p_module("p4p").Type([
+    time_t = p4p().nt.common.timeStamp
+    return p4p().Type([
         ("name", "s"),
         ("uptime", "d"),
         ("mode", ("S", "enum_t", [("index", "i"), ("choices", "as")])),
@@ -218,7 +218,7 @@ def plant_value(
     """``demo:plant`` at ``t`` seconds: what some of the records hold, nested."""
     mode = int(records["mode"].get())
     band = int(records["status"].get())
-    return p4p_module("p4p").Value(
+    return p4p().Value(
         _plant_type(),
         {
             "name": "catui demo plant",
