@@ -2,6 +2,11 @@
 
 Run it with ``python -m catui.ioc_examples.demo`` (``--list-pvs`` prints the names).
 
+It serves every record over CA and, through QSRV, over pvAccess, and three more
+PVs over pvAccess only (an NTTable, an NTNDArray image and a plain structure, see
+:mod:`~catui.ioc_examples.demo_pva`) from a p4p server in the same process;
+``--no-pva`` leaves pvAccess out.
+
 Every CA native type, scalar and array; units, precision and the three kinds of
 limits on a value that drifts through MINOR and MAJOR alarms; PVs fixed in MINOR,
 MAJOR and INVALID alarm; read-only PVs; a setpoint whose put completes only after
@@ -30,7 +35,8 @@ from typing import Any
 import numpy as np
 
 from catui import __version__
-from catui.ioc_examples._common import Animation, ExampleIoc, PvSpec, RecordMaker, serve
+from catui.ioc_examples import demo_pva
+from catui.ioc_examples._common import Animation, ExampleIoc, PvSpec, RecordMaker, every, serve
 
 MOVE_SECONDS = 2.0
 MOVE_STEPS = 20
@@ -169,11 +175,11 @@ def build(records: RecordMaker) -> Sequence[Animation]:
         adc.set(_adc_frame())
 
     return [
-        functools.partial(_every, 1 / 50, t0, count),
-        functools.partial(_every, 1 / 10, t0, lambda t: trace.set(_trace_frame(t))),
-        functools.partial(_every, 1 / 5, t0, drift),
-        functools.partial(_every, 1 / 2, t0, sample),
-        functools.partial(_every, 1.0, t0, slow.update),
+        functools.partial(every, 1 / 50, t0, count),
+        functools.partial(every, 1 / 10, t0, lambda t: trace.set(_trace_frame(t))),
+        functools.partial(every, 1 / 5, t0, drift),
+        functools.partial(every, 1 / 2, t0, sample),
+        functools.partial(every, 1.0, t0, slow.update),
     ]
 
 
@@ -247,31 +253,17 @@ def _adc_frame() -> np.ndarray:
     return np.random.normal(2048.0, 40.0, 64).astype(np.int16)
 
 
-async def _every(period: float, t0: float, step: Callable[[float], object]) -> None:
-    """Call ``step(seconds since t0)`` every ``period`` seconds, without drifting.
-
-    Deadlines advance by ``period`` rather than sleeping ``period`` after each
-    step, so the 50 Hz counter stays at 50 Hz; if the loop falls behind it skips
-    ahead instead of bursting.
-    """
-    deadline = time.monotonic()
-    while True:
-        step(time.monotonic() - t0)
-        deadline += period
-        delay = deadline - time.monotonic()
-        if delay < 0:
-            deadline = time.monotonic()
-            delay = 0.0
-        await asyncio.sleep(delay)
-
-
 IOC = ExampleIoc(
     name="demo",
     default_prefix="demo:",
     description="The plant behind 'catui --demo': every CA native type, alarms, limits, "
-    "a slow put, waveforms and fast updates.",
+    "a slow put, waveforms and fast updates; over pvAccess too, with an NTTable, an "
+    "NTNDArray image and a plain structure that only pvAccess serves.",
     pvs=PVS,
     build=build,
+    qsrv=True,
+    pva_pvs=demo_pva.PVA_PVS,
+    build_pva=demo_pva.build,
 )
 
 

@@ -3,11 +3,17 @@
 ::
 
     with start_ioc("demo") as ioc:
-        os.environ.update(ioc.env)  # where a CA client finds it
+        os.environ.update(ioc.client_env)  # where CA and PVA clients find it
+        names = ioc.pvs + ioc.pva_pvs      # "demo:temperature", ..., "pva://demo:image"
         ...
 
+The demo serves its records over CA and PVA, and three PVs over PVA only; the
+IOC process answers a CA and a PVA get of its own before it prints its banner,
+and :func:`start_ioc` then checks from outside that CA and PVA searches are
+answered, on the ports it gave.
+
 The IOC keeps our end of a pipe as its stdin and exits when the pipe closes, so
-it does not outlive this process even if we are killed.
+it does not outlive this process even if we are killed (SIGKILL included).
 """
 
 from __future__ import annotations
@@ -27,16 +33,22 @@ from types import TracebackType
 
 from catui.ioc_examples import IOC_NAMES
 from catui.ioc_examples._common import LOOPBACK, MISSING_EXTRA, banner, demo_extra_available
-from protocol.commands import DO_REPLY, SearchRequest, SearchResponse, VersionRequest
-from protocol.decoder import read_datagram
-from protocol.errors import CAError
+from catui.ioc_examples._probes import ProbeFailed, ca_search, pva_search
+from catui.ioc_examples._pva import PVA_SCHEME, PvaPorts
 
-__all__ = ["DemoExtraMissing", "IocStartError", "RunningIoc", "free_port", "start_ioc"]
+__all__ = [
+    "PVA_SCHEME",
+    "DemoExtraMissing",
+    "IocStartError",
+    "PvaPorts",
+    "RunningIoc",
+    "free_port",
+    "start_ioc",
+]
 
 # Below Linux's ephemeral range (32768-60999), so no client socket grabs the port
-# between our check and the IOC's bind, and far from the CA defaults 5064/5065.
+# between our check and the IOC's bind, and far from the CA and PVA defaults.
 _PORT_RANGE = (20000, 32000)
-_SEARCH_CID = 1
 
 
 class DemoExtraMissing(ImportError):
@@ -55,6 +67,16 @@ def free_port(host: str = LOOPBACK) -> int:
         if all(_bindable(host, port, kind) for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM)):
             return port
     raise IocStartError(f"no port in {_PORT_RANGE} free for TCP and UDP on {host}")
+
+
+def _free_ports(count: int, taken: set[int]) -> list[int]:
+    """``count`` distinct free ports, none of them in ``taken``."""
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in taken and port not in ports:
+            ports.append(port)
+    return ports
 
 
 def _bindable(host: str, port: int, kind: int) -> bool:
@@ -80,16 +102,29 @@ class RunningIoc:
     host : str
         Address a client reaches it at (127.0.0.1 for a loopback or wildcard IOC).
     pvs : list of str
-        Every PV name it serves.
+        Every PV name it serves over CA (bare names: the console's default is CA).
     env : dict
         What a CA client needs to find it: ``EPICS_CA_ADDR_LIST``,
         ``EPICS_CA_AUTO_ADDR_LIST=NO`` and ``EPICS_CA_SERVER_PORT``.
+    pva_ports : PvaPorts or None
+        Where it serves pvAccess (QSRV's TCP port, the UDP search port, the p4p
+        server's TCP port), or None if it does not.
+    pva_pvs : list of str
+        Every PV it serves over PVA, prefixed ``pva://``: the records first, then
+        the PVA-only ones (``pva://demo:table:runs`` ...).  Empty without PVA.
+    pva_env : dict
+        What a PVA client needs to find it: ``EPICS_PVA_ADDR_LIST``,
+        ``EPICS_PVA_AUTO_ADDR_LIST=NO``, ``EPICS_PVA_BROADCAST_PORT``,
+        ``EPICS_PVA_SERVER_PORT`` and an empty ``EPICS_PVA_NAME_SERVERS``; also
+        what ``p4p.client.thread.Context("pva", conf=pva_env, useenv=False)`` takes.
+        Empty without PVA.
     argv : list of str
         Its command line.
     process : subprocess.Popen
         The IOC process.
     startup_seconds : float or None
-        How long it took until a PV answered a search.
+        How long it took from the start of the process until CA (and PVA)
+        searches were answered.
     """
 
     def __init__(
@@ -101,6 +136,9 @@ class RunningIoc:
         pvs: list[str],
         argv: list[str],
         process: subprocess.Popen[str],
+        *,
+        pva_ports: PvaPorts | None = None,
+        pva_names: list[str] | None = None,
     ) -> None:
         self.name, self.prefix, self.port, self.host = name, prefix, port, host
         self.pvs = pvs
@@ -109,6 +147,18 @@ class RunningIoc:
             "EPICS_CA_AUTO_ADDR_LIST": "NO",
             "EPICS_CA_SERVER_PORT": str(port),
         }
+        self.pva_ports = pva_ports
+        self._pva_names = list(pva_names or ()) if pva_ports is not None else []
+        self.pva_pvs = [PVA_SCHEME + name for name in self._pva_names]
+        self.pva_env: dict[str, str] = {}
+        if pva_ports is not None:
+            self.pva_env = {
+                "EPICS_PVA_ADDR_LIST": host,
+                "EPICS_PVA_AUTO_ADDR_LIST": "NO",
+                "EPICS_PVA_BROADCAST_PORT": str(pva_ports.broadcast),
+                "EPICS_PVA_SERVER_PORT": str(pva_ports.server),
+                "EPICS_PVA_NAME_SERVERS": "",
+            }
         self.argv = argv
         self.process = process
         self.startup_seconds: float | None = None
@@ -120,7 +170,15 @@ class RunningIoc:
 
     def __repr__(self) -> str:
         state = "running" if self.running else f"exited {self.process.returncode}"
-        return f"<RunningIoc {self.name} {self.prefix!r} on {self.host}:{self.port}, {state}>"
+        pva = ""
+        if self.pva_ports is not None:
+            pva = f" and PVA {self.pva_ports.server}/{self.pva_ports.p4p}"
+        return f"<RunningIoc {self.name} {self.prefix!r} on {self.host}:{self.port}{pva}, {state}>"
+
+    @property
+    def client_env(self) -> dict[str, str]:
+        """:attr:`env` and :attr:`pva_env`: all a console needs in its environment."""
+        return {**self.env, **self.pva_env}
 
     @property
     def running(self) -> bool:
@@ -212,30 +270,29 @@ class RunningIoc:
                 if not self.running or time.monotonic() > deadline:
                     raise self._failure(f"no TCP listener: {err}") from err
                 time.sleep(0.05)
-        search = bytes(VersionRequest(0, sequence_id=0)) + bytes(
-            SearchRequest(self.pvs[0], _SEARCH_CID, reply=DO_REPLY)
-        )
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            sock.bind((LOOPBACK if self.host == LOOPBACK else "", 0))
-            while True:
-                if not self.running or time.monotonic() > deadline:
-                    raise self._failure(f"no answer to a CA search for {self.pvs[0]!r}")
-                sock.sendto(search, (self.host, self.port))
-                sock.settimeout(0.2)
-                try:
-                    data, address = sock.recvfrom(1024)
-                except OSError:  # timeout (or ICMP refusal): try again
-                    continue
-                try:
-                    messages = read_datagram(data, address)
-                except CAError:  # not a CA reply; keep waiting for one
-                    continue
-                for msg in messages:
-                    if isinstance(msg, SearchResponse) and msg.cid == _SEARCH_CID:
-                        if msg.port != self.port:
-                            # RSRV falls back to a random TCP port when ours is taken.
-                            raise self._failure(f"serves on TCP port {msg.port}, not {self.port}")
-                        return
+        try:
+            port = ca_search(self.host, self.port, self.pvs[0], deadline, lambda: self.running)
+        except ProbeFailed as err:
+            raise self._failure(str(err)) from None
+        if port != self.port:
+            # RSRV falls back to a random TCP port when ours is taken.
+            raise self._failure(f"serves on TCP port {port}, not {self.port}")
+
+    def _wait_until_pva_answers(self, qsrv_names: set[str], deadline: float) -> None:
+        """Until a PVA search for every PVA name is answered, from the port it belongs on."""
+        ports = self.pva_ports
+        assert ports is not None
+        try:
+            found = pva_search(
+                self.host, ports.broadcast, self._pva_names, deadline, lambda: self.running
+            )
+        except ProbeFailed as err:
+            raise self._failure(str(err)) from None
+        for name, port in found.items():
+            # pvxs too falls back to another port when its own is taken.
+            expected = ports.server if name in qsrv_names else ports.p4p
+            if port != expected:
+                raise self._failure(f"serves {name!r} over PVA on TCP port {port}, not {expected}")
 
 
 def start_ioc(
@@ -246,8 +303,12 @@ def start_ioc(
     interface: str = LOOPBACK,
     timeout: float = 10.0,
     extra_env: dict[str, str] | None = None,
+    pva: bool | None = None,
+    pva_port: int | None = None,
+    pva_broadcast_port: int | None = None,
+    p4p_port: int | None = None,
 ) -> RunningIoc:
-    """Start the demo IOC ``name`` and wait until it answers CA searches.
+    """Start the demo IOC ``name`` and wait until it answers CA (and PVA) searches.
 
     Parameters
     ----------
@@ -263,6 +324,11 @@ def start_ioc(
         Seconds to wait for the IOC to answer.
     extra_env : dict, optional
         More environment for the IOC process.
+    pva : bool, optional
+        Serve pvAccess too; by default, if the IOC has a pvAccess side (the demo).
+    pva_port, pva_broadcast_port, p4p_port : int, optional
+        The records' PVA TCP port (QSRV), the UDP port PVA clients search on, and
+        the TCP port of the PVA-only PVs (p4p); free ports if None.
 
     Returns
     -------
@@ -274,18 +340,40 @@ def start_ioc(
     DemoExtraMissing
         If pythonSoftIOC is not installed.
     IocStartError
-        If the IOC exits or does not answer in time; the message holds its output.
+        If the IOC exits or does not answer in time, or answers from another port
+        than it was given; the message holds its output.
+    ValueError
+        An unknown IOC, or PVA asked of one that has no pvAccess side.
     """
     if name not in IOC_NAMES:
         raise ValueError(f"unknown demo IOC {name!r}; choose from {', '.join(IOC_NAMES)}")
     if not demo_extra_available():
         raise DemoExtraMissing(MISSING_EXTRA)
     ioc_def = importlib.import_module(f"catui.ioc_examples.{name}").IOC
+    pva = ioc_def.serves_pva if pva is None else pva
+    if pva and not ioc_def.serves_pva:
+        raise ValueError(f"the {name} IOC serves CA only")
     prefix = ioc_def.default_prefix if prefix is None else prefix
-    port = free_port() if port is None else port
+    given = {p for p in (port, pva_port, pva_broadcast_port, p4p_port) if p is not None}
+    spare = iter(_free_ports(4, given))
+    port = next(spare) if port is None else port
+    pva_ports = None
+    if pva:
+        pva_ports = PvaPorts(
+            next(spare) if pva_port is None else pva_port,
+            next(spare) if pva_broadcast_port is None else pva_broadcast_port,
+            next(spare) if p4p_port is None else p4p_port,
+        )
     host = LOOPBACK if interface in ("0.0.0.0", "") else interface
     argv = [sys.executable, "-m", f"catui.ioc_examples.{name}", "--exit-on-eof"]
     argv += ["--prefix", prefix, "--port", str(port), "--interface", interface]
+    if pva_ports is not None:
+        argv += ["--pva-port", str(pva_ports.server)]
+        argv += ["--pva-broadcast-port", str(pva_ports.broadcast)]
+        if ioc_def.pva_pvs:
+            argv += ["--p4p-port", str(pva_ports.p4p)]
+    elif ioc_def.serves_pva:
+        argv.append("--no-pva")
 
     t0 = time.monotonic()
     process = subprocess.Popen(
@@ -293,7 +381,7 @@ def start_ioc(
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env=_ioc_env(extra_env),
+        env=_ioc_env(extra_env, pva_ports),
         text=True,
         encoding="utf-8",
         errors="replace",
@@ -301,11 +389,24 @@ def start_ioc(
         # Its own session: a Ctrl+C meant for us does not reach it; we stop it.
         start_new_session=True,
     )
-    ioc = RunningIoc(name, prefix, port, host, ioc_def.pv_names(prefix), argv, process)
+    ioc = RunningIoc(
+        name,
+        prefix,
+        port,
+        host,
+        ioc_def.pv_names(prefix),
+        argv,
+        process,
+        pva_ports=pva_ports,
+        pva_names=ioc_def.pva_names(prefix),
+    )
     try:
         deadline = t0 + timeout
         ioc._wait_for_banner(banner(ioc_def, interface, port, prefix), deadline)
         ioc._wait_until_answering(deadline)
+        if pva_ports is not None:
+            qsrv = set(ioc_def.pv_names(prefix)) if ioc_def.qsrv else set()
+            ioc._wait_until_pva_answers(qsrv, deadline)
     except BaseException:
         ioc.stop()
         raise
@@ -313,17 +414,21 @@ def start_ioc(
     return ioc
 
 
-def _ioc_env(extra: dict[str, str] | None) -> dict[str, str]:
+def _ioc_env(extra: dict[str, str] | None, pva: PvaPorts | None = None) -> dict[str, str]:
     """Our environment without its EPICS settings, plus a loopback-only CA and PVA setup.
 
-    The IOC sets its CA server variables from its command line.  The repeater port is
-    kept, so that beacons reach a repeater the caller runs on a non-default port.  The
-    IOC starts no PV Access server; should a library read the PVA variables anyway,
-    they say loopback and ports of its own.
+    The IOC sets its CA (and PVA) server ports from its command line; the PVA ones
+    are written here as well, so that the environment says the same.  The repeater
+    port is kept, so that beacons reach a repeater the caller runs on a non-default
+    port.  An IOC without PVA gets PVA ports of its own all the same, in case a
+    library reads them.
     """
     keep = {"EPICS_CA_REPEATER_PORT", "EPICS_CAS_BEACON_PORT"}
     env = {k: v for k, v in os.environ.items() if not k.startswith("EPICS_") or k in keep}
-    pva_server, pva_broadcast = str(free_port()), str(free_port())
+    if pva is None:
+        pva_server, pva_broadcast = (str(p) for p in _free_ports(2, set()))
+    else:
+        pva_server, pva_broadcast = str(pva.server), str(pva.broadcast)
     env.update(
         EPICS_CA_AUTO_ADDR_LIST="NO",
         EPICS_CA_ADDR_LIST=LOOPBACK,
@@ -331,6 +436,7 @@ def _ioc_env(extra: dict[str, str] | None) -> dict[str, str]:
         EPICS_PVA_ADDR_LIST=LOOPBACK,
         EPICS_PVAS_AUTO_BEACON_ADDR_LIST="NO",
         EPICS_PVAS_BEACON_ADDR_LIST=LOOPBACK,
+        EPICS_PVA_NAME_SERVERS="",
         EPICS_PVA_SERVER_PORT=pva_server,
         EPICS_PVAS_SERVER_PORT=pva_server,
         EPICS_PVA_BROADCAST_PORT=pva_broadcast,

@@ -124,7 +124,12 @@ def test_list_pvs(name: str, prefix: str | None) -> None:
     args = ["--list-pvs"] + (["--prefix", prefix] if prefix else [])
     result = run_module(name, *args)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == IOCS[name].pv_names(prefix)
+    ioc = IOCS[name]
+    pva_only = [f"pva://{prefix or ioc.default_prefix}{pv.suffix}" for pv in ioc.pva_pvs]
+    assert result.stdout.splitlines() == ioc.pv_names(prefix) + pva_only
+    if pva_only:  # without pvAccess, the PVA-only PVs are not served
+        result = run_module(name, "--no-pva", *args)
+        assert result.stdout.splitlines() == ioc.pv_names(prefix)
 
 
 def test_random_walk_default_names() -> None:
