@@ -121,7 +121,9 @@ async def test_the_confirm_shows_the_exact_value_not_the_precision(epics_base_io
             await wait_until(pilot, lambda: "completed" in status_text(pilot), what="completion")
             assert "wrote 0.75 mm to" in status_text(pilot)
             assert "the IOC reports 0.75 mm" in status_text(pilot)
-            assert cell(app, ao, "value") == "0.750 mm"  # the table keeps PREC
+            # The table keeps PREC (once the monitor's update is drained).
+            await wait_until(pilot, lambda: cell(app, ao, "value") == "0.750 mm",
+                             what="the new value in the table")  # fmt: skip
     finally:
         epics_base_ioc.dbpf("ao", 3.5)
 
