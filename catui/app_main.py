@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         "to them, --no-session neither restores nor saves (nor does --demo without "
         "--restore).  "
         "NO_COLOR (non-empty) turns colours off.  "
-        "Command-line tools: catui get|put|monitor|info.",
+        "Command-line tools: catui get|put|monitor|info|list|tree.",
     )
     parser.add_argument("pvs", nargs="*", metavar="PV", help="PV names to watch")
     parser.add_argument(
