@@ -42,8 +42,10 @@ def test_words_are_joined_into_one_string(cli, epics_base_ioc, restore):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "New : " + f"{p}str".ljust(30) + " hello world"
     assert epics_base_ioc.dbgf("str") == '"hello world"'
-    # Typed text is never evaluated: it is written as it is.
-    assert cli("put", "-t", p + "str", "__import__('os')").stdout == "__import__('os')\n"
+    # Typed text is never evaluated: it is written as it is (and printed escaped, as
+    # caput prints a string: quotes and backslashes behind a backslash).
+    assert cli("put", "-t", p + "str", "__import__('os')").stdout == "__import__(\\'os\\')\n"
+    assert epics_base_ioc.dbgf("str") == "\"__import__(\\'os\\')\""  # dbgf escapes too
     assert cli("put", "-t", p + "str", "007").stdout == "007\n"
 
 
@@ -51,7 +53,12 @@ def test_enums_by_name_or_number(cli, epics_base_ioc, restore):
     p = epics_base_ioc.prefix
     restore("mbbo")
     assert cli("put", "-t", p + "mbbo", "Fault").stdout == "Fault\n"
-    assert cli("put", "-t", "-n", p + "mbbo", "0").stdout == "Off\n"
+    # caput -n reads the enum as a number too (DBR_TIME_SHORT).
+    assert cli("put", "-t", "-n", p + "mbbo", "0").stdout == "0\n"
+    assert cli("put", "-n", p + "mbbo", "2").stdout.splitlines() == [
+        "Old : " + f"{p}mbbo".ljust(30) + " 0",
+        "New : " + f"{p}mbbo".ljust(30) + " 2",
+    ]
     assert cli("put", "-t", "-s", p + "mbbo", "On").stdout == "On\n"
 
 
@@ -185,11 +192,15 @@ def test_an_empty_array_is_written_as_zero_elements(cli, epics_base_ioc):
     try:
         proc = cli("put", "-a", wf, "0")
         assert proc.returncode == 0, proc.stderr
-        assert proc.stdout.splitlines() == [f"Old : {wf} 3 1.5 2.5 3.5", f"New : {wf} 0"]
+        # No element: the count, 0, and (empty array), never a bare 0 that reads as a value.
+        assert proc.stdout.splitlines() == [
+            f"Old : {wf} 3 1.5 2.5 3.5",
+            f"New : {wf} 0 (empty array)",
+        ]
         assert epics_base_ioc.dbgf("wf:double.NORD") == "0"
         proc = cli("put", "-c", "-a", wf, "2", "7", "8")
-        assert proc.stdout.splitlines() == [f"Old : {wf} 0", f"New : {wf} 2 7 8"]
-        assert cli("put", "-c", "-t", "-a", wf, "0").stdout == "0\n"
+        assert proc.stdout.splitlines() == [f"Old : {wf} 0 (empty array)", f"New : {wf} 2 7 8"]
+        assert cli("put", "-c", "-t", "-a", wf, "0").stdout == "0 (empty array)\n"
         assert epics_base_ioc.dbgf("wf:double.NORD") == "0"
     finally:
         cli("put", "-a", wf, "3", "1.5", "2.5", "3.5")
