@@ -160,17 +160,23 @@ def _read_type(args: argparse.Namespace, channel: common.Channel) -> Any:
 def _write(
     channel: common.Channel, data: Any, data_type: Any, notify: bool, timeout: float
 ) -> Any:
-    """The put; a timeout is reported with caput's words, then what the library says."""
+    """The put; a timeout is reported with caput's words, then what became of the put.
+
+    caput goes on to print the new value and exit 0 after "Write callback operation
+    timed out"; here it is a failure (exit status 1), since the put is not known done.
+    """
     from protocol.errors import CATimeoutError
 
     try:
         return channel.write(data, notify=notify, data_type=data_type, timeout=timeout)
     except CATimeoutError as exc:
-        if notify:
-            lead = f"Write callback operation timed out: no completion within {timeout:g} s"
-        else:
-            lead = f"Write operation timed out: not confirmed within {timeout:g} s"
-        raise CATimeoutError(f"{lead} ({common.error_text(exc)})") from None
+        lead = "Write callback operation timed out" if notify else "Write operation timed out"
+        detail = common.error_text(exc)
+        if detail.startswith(f"writing {channel.name!r}"):
+            # Sent, not answered in time: the PV may still change (or have changed).
+            done = "its completion not reported" if notify else "not confirmed"
+            detail = f"the put was sent to {channel.host}, {done} within {timeout:g} s"
+        raise CATimeoutError(f"{lead}: {detail}") from None
 
 
 def _put(args: argparse.Namespace, timeout: float) -> tuple[Any, ...]:

@@ -166,3 +166,42 @@ def test_an_enum_index_without_a_label_prints_its_number(epics_base_ioc, tool_ar
         proc.wait()
         epics_base_ioc.dbpf("mbbo.ONST", "On")
         epics_base_ioc.dbpf("mbbo", "On")
+
+
+def _relative(field: str) -> float:
+    # camonitor's relative time: 14 spaces, then %+12.6f.
+    assert re.fullmatch(r" {14}[ +\-\d]{4}\d\.\d{6}", field), field
+    return float(field)
+
+
+def test_time_stamp_keys(cli, epics_base_ioc):
+    p = epics_base_ioc.prefix
+    name = f"{p}tick".ljust(30)
+    # -t sI: each PV's first line absolute, then the time since its previous update.
+    proc = cli("monitor", "-t", "sI", "--duration", "0.8", p + "tick", p + "ao")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    ticks = [line for line in lines if line.startswith(name)]
+    assert len(ticks) >= 3, proc.stdout
+    assert re.fullmatch(re.escape(name) + rf" {STAMP} \d+  ", ticks[0])
+    steps = [_relative(line[31:57]) for line in ticks[1:]]
+    assert all(0.05 < step < 0.5 for step in steps), steps  # tick counts every 0.1 s
+    ao = next(line for line in lines if line.startswith(p + "ao "))
+    assert re.fullmatch(re.escape(f"{p}ao".ljust(30)) + f" {STAMP} 3.5  ", ao)
+    # -t cr: this machine's clock, in parentheses, relative to the start of the run.
+    proc = cli("monitor", "-t", "cr", "--duration", "0.6", p + "tick")
+    first, *later = proc.stdout.splitlines()
+    assert re.fullmatch(re.escape(name) + rf" \({STAMP}\) \d+  ", first)
+    assert later, proc.stdout
+    since_start = []
+    for line in later:
+        match = re.fullmatch(re.escape(name) + r" {15}\(([ +\-\d.]{12})\) \d+  ", line)
+        assert match, line
+        since_start.append(float(match[1]))
+    assert since_start == sorted(since_start) and 0 < since_start[0] < 5, proc.stdout
+    # -t n: no time at all; the separator stays.
+    proc = cli("monitor", "-t", "n", "--duration", "0.3", p + "ao")
+    assert proc.stdout == f"{p}ao".ljust(30) + "  3.5  \n"
+    for bad in ("x", "r", "ni"):
+        proc = cli("monitor", "-t", bad, p + "ao")
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, bad

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 pytestmark = pytest.mark.interop
@@ -205,3 +207,41 @@ def test_an_empty_array_is_written_as_zero_elements(cli, epics_base_ioc):
     finally:
         cli("put", "-a", wf, "3", "1.5", "2.5", "3.5")
     assert epics_base_ioc.dbgf("wf:double.NORD") == "3"
+
+
+SLOW_DB = """
+record(calcout, "$(P)slow") {
+    field(CALC, "A")
+    field(ODLY, "1.5")
+    field(OUT, "$(P)slow:out PP")
+}
+record(ao, "$(P)slow:out") {
+}
+"""
+
+
+def test_put_completion_waits_as_long_as_w_and_a_timeout_says_so(
+    ioc_factory, tool, tmp_path, clean_failure
+):
+    # A calcout with an output delay completes its put 1.5 s after it is written.
+    db = tmp_path / "slow.db"
+    db.write_text(SLOW_DB)
+    ioc = ioc_factory(db=db, acf=None, fill_bigwf=False)
+    name = ioc.prefix + "slow.A"
+    proc = tool(ioc, "put", "-c", "-w", "0.5", name, "7")
+    clean_failure(proc, name)
+    # caput's words, then why: the put was sent, its completion did not come in time.
+    assert proc.stderr == (
+        f"catui put: {name}: Write callback operation timed out: the put was sent to "
+        f"127.0.0.1:{ioc.port}, its completion not reported within 0.5 s\n"
+    )
+    assert proc.stdout == ""
+    # The completion has a -w of its own, as caput's: the reads before and after do not
+    # eat into it.
+    started = time.monotonic()
+    proc = tool(ioc, "put", "-c", "-w", "2.5", name, "8")
+    assert proc.returncode == 0, proc.stderr
+    assert time.monotonic() - started > 1.4
+    assert proc.stdout.splitlines()[-1] == "New : " + name.ljust(30) + " 8"
+    # Without -c the put returns at once.
+    assert tool(ioc, "put", "-t", "-w", "0.5", name, "9").stdout == "9\n"
