@@ -61,8 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fmt.add_argument(
         "-d", dest="data_type", type=data_type_arg, metavar="TYPE",
-        help="request TYPE (DBR_xxx, with or without DBR_, or its number 0..38; or native, "
-        "status, time, graphic, control) and print the whole reply, as caget -d",
+        help="request TYPE (DBR_xxx, with or without DBR_, or its number: 0..34, 37, 38; or "
+        "native, status, time, graphic, control) and print the whole reply, as caget -d",
     )  # fmt: skip
     fmt.add_argument(
         "--json", dest="style", action="store_const", const="json",
