@@ -1,4 +1,8 @@
-"""Text for the command-line tools: values, alarms, timestamps and type names as EPICS prints them.
+"""Text for the command-line tools: values, alarms, time stamps and type names as EPICS has them.
+
+The rules are those of EPICS Base's ``tool_lib.c`` (``val2str``, ``sprint_long``,
+``epicsStrnEscapedFromRaw``, ``epicsTimeToStrftime``), which caget, caput and
+camonitor share.  :mod:`catui.cli.layout` puts these pieces into their lines.
 
 Nothing here does I/O or imports numpy: values arrive as ``array.array``, lists of
 ``bytes`` or plain numbers (the CLI selects the ``'array'`` backend).
@@ -12,35 +16,43 @@ from collections.abc import Sequence
 from typing import Any
 
 from protocol.alarms import AlarmSeverity, AlarmStatus
-from protocol.channel_types import ChannelType, native_type
+from protocol.channel_types import MAX_ENUM_STATES, ChannelType, native_type
 
 __all__ = [
     "DEFAULT_FORMAT",
+    "DEFAULT_VALUES",
+    "ENCODING",
+    "INT_BASES",
+    "LIMIT_LABELS",
     "NAME_WIDTH",
     "NumberFormat",
+    "ValueFormat",
     "access_text",
     "char_string",
     "dbf_name",
     "dbr_name",
-    "detail_lines",
+    "element_text",
     "escape",
-    "format_element",
-    "format_stamp",
-    "format_values",
+    "int_text",
+    "is_char",
     "json_number",
     "json_value",
     "metadata_dict",
+    "now_stamp",
     "numbered_blanks",
-    "pad_name",
     "severity_text",
+    "stamp_text",
     "status_text",
     "text_field",
     "unescape",
     "values_list",
 ]
 
-#: caget pads a scalar's name to this width.
+#: caget pads the name of a PV with at most one element to this width.
 NAME_WIDTH = 30
+ENCODING = "latin-1"
+#: ``-0x`` / ``-lx`` letters: hexadecimal, octal, binary; ``d`` is the default, decimal.
+INT_BASES = ("d", "x", "o", "b")
 
 _SEVERITY_TEXT = {
     AlarmSeverity.NO_ALARM: "NO_ALARM",
@@ -50,7 +62,9 @@ _SEVERITY_TEXT = {
 }
 _STRING_TYPES = (ChannelType.STRING, ChannelType.CLASS_NAME, ChannelType.STSACK_STRING)
 _FLOAT_TYPES = (ChannelType.FLOAT, ChannelType.DOUBLE)
-ENCODING = "latin-1"
+_INT_TYPES = (ChannelType.INT, ChannelType.LONG)
+# Seconds from the POSIX epoch to the EPICS epoch (1990-01-01 UTC).
+_EPICS_EPOCH = 631152000
 
 
 class NumberFormat:
@@ -93,9 +107,9 @@ class NumberFormat:
         return f"NumberFormat(style={self.style!r}, digits={self.digits!r})"
 
     def format(self, value: float) -> str:
-        """``value`` as caget prints it (``nan``, ``inf``, ``-inf`` as C does)."""
+        """``value`` as C's printf does with caget's format (``-nan``, ``inf`` as glibc)."""
         if math.isnan(value):
-            return "nan"
+            return "-nan" if math.copysign(1.0, value) < 0 else "nan"
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
         if self.digits is None:
@@ -106,76 +120,163 @@ class NumberFormat:
 DEFAULT_FORMAT = NumberFormat()
 
 
-def pad_name(name: str) -> str:
-    """The name as caget prints it before a scalar: left-justified to 30 columns."""
-    return f"{name:<{NAME_WIDTH}}"
+class ValueFormat:
+    """The options that change how values print, shared by get, put and monitor.
 
+    Parameters
+    ----------
+    number : NumberFormat
+        Floating-point values (``-e/-f/-g``).
+    int_base : {'d', 'x', 'o', 'b'}
+        SHORT and LONG values (``-0x``, ``-0o``, ``-0b``).
+    float_base : {'d', 'x', 'o', 'b'}
+        FLOAT and DOUBLE values rounded to an integer first (``-lx``, ``-lo``, ``-lb``);
+        ``'d'`` prints them with ``number``.
+    separator : str
+        Between fields (``-F``); a name is padded only when it is a space.
+    char_as_string : bool
+        A CHAR array prints as the text it holds (``-S``).
+    enum_numbers : bool
+        ENUM values print as numbers, never as their labels (``-n``).
 
-def status_text(status: int) -> str:
-    """Alarm status name (``HIGH``), or the number if EPICS has no name for it."""
-    try:
-        return AlarmStatus(status).name
-    except ValueError:
-        return str(status)
-
-
-def severity_text(severity: int) -> str:
-    """Alarm severity as EPICS prints it: ``NO_ALARM``, ``MINOR``, ``MAJOR``, ``INVALID``."""
-    try:
-        return _SEVERITY_TEXT[AlarmSeverity(severity)]
-    except ValueError:
-        return str(severity)
-
-
-def _type_suffix(code: int) -> str:
-    name = ChannelType(code).name
-    # ChannelType spells EPICS's SHORT as INT (caproto's name); print EPICS's.
-    return name[:-3] + "SHORT" if name.endswith("INT") else name
-
-
-def dbr_name(code: int) -> str:
-    """``DBR_TIME_DOUBLE`` for 20; EPICS's SHORT spelling, not caproto's INT."""
-    return "DBR_" + _type_suffix(code)
-
-
-def dbf_name(code: int) -> str:
-    """The field type of a native DBR type: ``DBF_DOUBLE`` for 6."""
-    return "DBF_" + _type_suffix(native_type(code))
-
-
-def access_text(rights: int) -> str:
-    """cainfo's access column: ``read, write``, ``read, no write``, ..."""
-    read = "read" if rights & 1 else "no read"
-    write = "write" if rights & 2 else "no write"
-    return f"{read}, {write}"
-
-
-def format_stamp(seconds: float, nanoseconds: int | None = None) -> str:
-    """``YYYY-MM-DD HH:MM:SS.nnnnnnnnn`` in local time, from UNIX seconds.
-
-    ``nanoseconds`` overrides the fraction of ``seconds`` (EPICS time stamps
-    carry exact nanoseconds that a float cannot hold).
+    A plain class with slots: dataclasses imports inspect (~5 ms of a tool's start-up).
     """
-    whole = math.floor(seconds)
-    if nanoseconds is None:
-        nanoseconds = round((seconds - whole) * 1e9)
-        if nanoseconds >= 1_000_000_000:
-            whole, nanoseconds = whole + 1, nanoseconds - 1_000_000_000
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(whole)) + f".{nanoseconds:09d}"
+
+    __slots__ = (
+        "char_as_string", "enum_numbers", "float_base", "int_base", "number", "separator"
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        number: NumberFormat = DEFAULT_FORMAT,
+        int_base: str = "d",
+        float_base: str = "d",
+        separator: str = " ",
+        char_as_string: bool = False,
+        enum_numbers: bool = False,
+    ) -> None:
+        self.number = number
+        self.int_base = int_base
+        self.float_base = float_base
+        self.separator = separator
+        self.char_as_string = char_as_string
+        self.enum_numbers = enum_numbers
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"ValueFormat({fields})"
+
+
+DEFAULT_VALUES = ValueFormat()
+
+
+def int_text(value: int, base: str = "d") -> str:
+    """An integer as caget's ``sprint_long`` prints it.
+
+    Decimal as it is; ``x`` as ``0x`` and upper-case digits, ``o`` as ``0o``, ``b``
+    as bare binary digits without leading zeros (``0`` for zero).  A negative value
+    prints as its 32-bit two's complement, as C's ``%X`` of an ``int`` does.  A value
+    that no 32-bit integer holds (a rounded DOUBLE; C's conversion is undefined
+    there) prints exactly, with its sign.
+    """
+    if base == "d":
+        return str(value)
+    if -(2**31) <= value < 2**31:
+        magnitude, sign = value & 0xFFFFFFFF, ""
+    else:
+        magnitude, sign = abs(value), "-" if value < 0 else ""
+    if base == "x":
+        return f"{sign}0x{magnitude:X}"
+    if base == "o":
+        return f"{sign}0o{magnitude:o}"
+    return f"{sign}{magnitude:b}"
+
+
+def _rounded_text(value: float, base: str) -> str:
+    """``-lx``: a FLOAT/DOUBLE rounded half away from zero, then as :func:`int_text`."""
+    if not math.isfinite(value):
+        return DEFAULT_FORMAT.format(value)  # C's conversion is undefined: say what it is
+    return int_text(int(value + 0.5) if value > 0.0 else int(value - 0.5), base)
+
+
+def element_text(
+    value: Any,
+    data_type: int,
+    vf: ValueFormat = DEFAULT_VALUES,
+    labels: Sequence[bytes] | None = None,
+) -> str:
+    """One element as caget's ``val2str`` prints it.
+
+    Parameters
+    ----------
+    value : bytes, str, int or float
+    data_type : int
+        The DBR type of the reply the value came in.
+    vf : ValueFormat
+    labels : sequence of bytes, optional
+        An ENUM's labels, for a GR/CTRL_ENUM reply: the value prints as its label
+        (unless ``vf.enum_numbers``), as ``Enum Index Overflow (n)`` beyond them, as
+        ``Illegal Value (n)`` from 16 on; a blank label prints as the index.
+
+    Strings are escaped as EPICS escapes them; a CHAR is its number, unsigned (the
+    DBR_CHAR of Channel Access is a byte; caget prints C's ``char``, signed on x86),
+    and, as with caget, in decimal whatever ``-0x`` says.
+    """
+    native = native_type(data_type)
+    if native in _STRING_TYPES or isinstance(value, (bytes, str)):
+        raw = value.encode(ENCODING, "replace") if isinstance(value, str) else bytes(value)
+        end = raw.find(b"\0")
+        return escape(raw if end < 0 else raw[:end])
+    if native in _FLOAT_TYPES:
+        if vf.float_base == "d":
+            return vf.number.format(float(value))
+        return _rounded_text(float(value), vf.float_base)
+    if native in _INT_TYPES:
+        return int_text(int(value), vf.int_base)
+    index = int(value)
+    if native == ChannelType.ENUM and labels is not None and not vf.enum_numbers:
+        if index >= MAX_ENUM_STATES:
+            return f"Illegal Value ({index})"
+        if index >= len(labels):
+            return f"Enum Index Overflow ({index})"
+        return escape(labels[index]) or str(index)
+    return str(index)
+
+
+def is_char(data_type: int) -> bool:
+    """Whether a reply of ``data_type`` carries CHARs (``-S`` applies to it)."""
+    return native_type(data_type) == ChannelType.CHAR
+
+
+def char_string(values: Sequence[int]) -> str:
+    """A CHAR array as the text it holds, cut at the first NUL and escaped (``-S``)."""
+    raw = bytes(int(v) & 0xFF for v in values)
+    end = raw.find(b"\0")
+    return escape(raw if end < 0 else raw[:end])
+
+
+_RAW_ESCAPES = {
+    7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\v",
+    92: "\\\\", 39: "\\'", 34: '\\"', 0: "\\0",
+}  # fmt: skip
+# Every byte as epicsStrnEscapedFromRaw writes it: C's escapes, what the C locale's
+# isprint() takes (space to ~) as it is, every other byte as \xhh.
+_ESCAPED = tuple(
+    _RAW_ESCAPES.get(byte, chr(byte) if 32 <= byte < 127 else f"\\x{byte:02x}")
+    for byte in range(256)
+)
 
 
 def escape(text: bytes) -> str:
-    """Bytes as printable text, as EPICS's ``epicsStrnEscapedFromRaw`` writes them."""
-    out = []
-    for byte in text:
-        char = chr(byte)
-        if char == "\\":
-            out.append("\\\\")
-        elif 32 <= byte < 127 or byte >= 160:
-            out.append(char)
-        else:
-            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(char, f"\\x{byte:02x}"))
-    return "".join(out)
+    """Bytes as printable text, as EPICS's ``epicsStrnEscapedFromRaw`` writes them.
+
+    What the tools print of a string value: ``\\n``, ``\\t``, ``\\"``, ``\\\\`` and the
+    other C escapes; a byte beyond ASCII (UTF-8 text too) or a control character as
+    ``\\xhh``.  :func:`unescape` reads it back as the same bytes.
+    """
+    if text.isascii() and text.isalnum():  # the usual case: nothing to escape
+        return text.decode("ascii")
+    return "".join([_ESCAPED[byte] for byte in text])
 
 
 _ESCAPES = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "0": 0}
@@ -226,6 +327,73 @@ def _latin1(char: str) -> bytes:
         raise ValueError(f"{char!r} is not a {ENCODING} character") from None
 
 
+def stamp_text(seconds: int, nanoseconds: int) -> str:
+    """An EPICS time stamp as the tools print it: ``YYYY-MM-DD HH:MM:SS.ffffff``, local time.
+
+    Parameters
+    ----------
+    seconds : int
+        Seconds since the EPICS epoch (1990-01-01 UTC), as on the wire.
+    nanoseconds : int
+
+    The microseconds are rounded, never into the next second (``epicsTimeToStrftime``
+    with caget's ``%06f``); a never-set stamp (0, 0) is ``<undefined>``; nanoseconds
+    past a second are ``OVF``.
+    """
+    if seconds == 0 and nanoseconds == 0:
+        return "<undefined>"
+    whole = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds + _EPICS_EPOCH))
+    if nanoseconds >= 1_000_000_000:
+        return whole + ".OVF"
+    micro = min(nanoseconds + 500, 999_999_999) // 1000
+    return f"{whole}.{micro:06d}"
+
+
+def now_stamp() -> tuple[int, int]:
+    """The time now as an EPICS stamp: (seconds since 1990 UTC, nanoseconds)."""
+    seconds, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
+    return seconds - _EPICS_EPOCH, nanoseconds
+
+
+def status_text(status: int) -> str:
+    """Alarm status name (``HIGH``), or the number if EPICS has no name for it."""
+    try:
+        return AlarmStatus(status).name
+    except ValueError:
+        return str(status)
+
+
+def severity_text(severity: int) -> str:
+    """Alarm severity as EPICS prints it: ``NO_ALARM``, ``MINOR``, ``MAJOR``, ``INVALID``."""
+    try:
+        return _SEVERITY_TEXT[AlarmSeverity(severity)]
+    except ValueError:
+        return str(severity)
+
+
+def _type_suffix(code: int) -> str:
+    name = ChannelType(code).name
+    # ChannelType spells EPICS's SHORT as INT (caproto's name); print EPICS's.
+    return name[:-3] + "SHORT" if name.endswith("INT") else name
+
+
+def dbr_name(code: int) -> str:
+    """``DBR_TIME_DOUBLE`` for 20; EPICS's SHORT spelling, not caproto's INT."""
+    return "DBR_" + _type_suffix(code)
+
+
+def dbf_name(code: int) -> str:
+    """The field type of a native DBR type: ``DBF_DOUBLE`` for 6."""
+    return "DBF_" + _type_suffix(native_type(code))
+
+
+def access_text(rights: int) -> str:
+    """cainfo's access column: ``read, write``, ``read, no write``, ..."""
+    read = "read" if rights & 1 else "no read"
+    write = "write" if rights & 2 else "no write"
+    return f"{read}, {write}"
+
+
 def numbered_blanks(texts: Sequence[Any], indices: Sequence[int]) -> list[Any]:
     """An enum's labels with each blank one replaced by its index, as text.
 
@@ -245,53 +413,17 @@ def values_list(data: Any) -> list[Any]:
     return list(data)
 
 
-def format_element(value: Any, data_type: int, fmt: NumberFormat = DEFAULT_FORMAT) -> str:
-    """One element: ``%g``-style floats, integers, strings as text."""
-    native = native_type(data_type)
-    if isinstance(value, bytes):
-        return value.decode(ENCODING)
-    if isinstance(value, str):
-        return value
-    if native in _FLOAT_TYPES or isinstance(value, float):
-        return fmt.format(float(value))
-    return str(int(value))
-
-
-def char_string(values: Sequence[int]) -> str:
-    """A CHAR array as the text it holds, cut at the first NUL and escaped."""
-    raw = bytes(int(v) & 0xFF for v in values)
-    end = raw.find(b"\0")
-    return escape(raw if end < 0 else raw[:end])
-
-
-def format_values(
-    data: Any,
-    data_type: int,
-    *,
-    fmt: NumberFormat = DEFAULT_FORMAT,
-    show_count: bool | None = None,
-    char_as_string: bool = False,
-) -> str:
-    """Values as caget prints them after the name.
-
-    A scalar is its value; an array is its element count then each element,
-    separated by spaces. ``show_count`` forces the count on (caget ``-#``) or
-    off (``-d``). With ``char_as_string`` a CHAR array prints as the text it holds.
-    """
-    items = values_list(data)
-    native = native_type(data_type)
-    counted = len(items) != 1 if show_count is None else show_count
-    if char_as_string and native == ChannelType.CHAR and (show_count or len(items) > 1):
-        return char_string(items)
-    text = [format_element(item, data_type, fmt) for item in items]
-    return " ".join([str(len(items)), *text] if counted else text)
+def text_field(raw: Any) -> str:
+    """A fixed-size char field (units) as text, cut at its NUL."""
+    if isinstance(raw, bytes):
+        return raw.split(b"\0", 1)[0].decode(ENCODING)
+    return str(raw)
 
 
 def json_value(data: Any, data_type: int, *, char_as_string: bool = False) -> Any:
     """Values for JSON: a scalar alone, an array as a list; text decoded; NaN as None."""
     items = values_list(data)
-    native = native_type(data_type)
-    if char_as_string and native == ChannelType.CHAR:
+    if char_as_string and is_char(data_type):
         raw = bytes(int(v) & 0xFF for v in items)
         end = raw.find(b"\0")
         return (raw if end < 0 else raw[:end]).decode(ENCODING)
@@ -308,7 +440,8 @@ def json_number(value: Any) -> Any:
     return value
 
 
-_LIMIT_LABELS = (
+#: The limits of GR/CTRL metadata, in the order (and with the labels) caget prints them.
+LIMIT_LABELS = (
     ("lower_disp_limit", "Lo disp limit"),
     ("upper_disp_limit", "Hi disp limit"),
     ("lower_alarm_limit", "Lo alarm limit"),
@@ -318,54 +451,6 @@ _LIMIT_LABELS = (
     ("lower_ctrl_limit", "Lo ctrl limit"),
     ("upper_ctrl_limit", "Hi ctrl limit"),
 )
-
-
-def detail_lines(metadata: Any, data_type: int, fmt: NumberFormat = DEFAULT_FORMAT) -> list[str]:
-    """The metadata of a STS/TIME/GR/CTRL reply as caget ``-d`` lists it.
-
-    Each line is ``Label:`` padded to 18 columns, then the value; the caller
-    indents them.
-    """
-    if metadata is None:
-        return []
-    names = {name for name, *_ in type(metadata)._fields_}
-    lines = []
-    if "stamp" in names:
-        stamp = metadata.stamp
-        unix = stamp.timestamp
-        lines.append(_line("Timestamp", format_stamp(unix, stamp.nanoSeconds)))
-    if "status" in names:
-        lines.append(_line("Status", status_text(metadata.status)))
-        lines.append(_line("Severity", severity_text(metadata.severity)))
-    if "precision" in names:
-        lines.append(_line("Precision", str(metadata.precision)))
-    if "units" in names:
-        lines.append(_line("Units", text_field(metadata.units)))
-    for field, label in _LIMIT_LABELS:
-        if field in names:
-            lines.append(_line(label, format_element(getattr(metadata, field), data_type, fmt)))
-    if "no_str" in names:
-        choices = [raw.decode(ENCODING) for raw in metadata.enum_strings]
-        lines.append(_line("Enums", f"({len(choices):2d})"))
-        # A choice without a label is its number alone, with no trailing space.
-        lines.extend(
-            (" " * 18 + f"[{index:2d}] {choice}").rstrip() for index, choice in enumerate(choices)
-        )
-    if "ackt" in names:
-        lines.append(_line("Ack transient", str(metadata.ackt)))
-        lines.append(_line("Ack severity", severity_text(metadata.acks)))
-    return lines
-
-
-def _line(label: str, value: str) -> str:
-    return f"{label + ':':<18}{value}".rstrip()
-
-
-def text_field(raw: Any) -> str:
-    """A fixed-size char field (units) as text."""
-    if isinstance(raw, bytes):
-        return raw.split(b"\0", 1)[0].decode(ENCODING)
-    return str(raw)
 
 
 def metadata_dict(metadata: Any) -> dict[str, Any]:
@@ -378,7 +463,7 @@ def metadata_dict(metadata: Any) -> dict[str, Any]:
         out["units"] = text_field(metadata.units)
     if "precision" in names:
         out["precision"] = int(metadata.precision)
-    for field, _ in _LIMIT_LABELS:
+    for field, _ in LIMIT_LABELS:
         if field in names:
             out[field] = json_number(getattr(metadata, field))
     if "no_str" in names:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from catui.cli import common
+from catui.cli import common, layout, options
 from catui.cli import formatting as fm
 
 PROG = "catui get"
@@ -21,49 +21,23 @@ def data_type_arg(text: str) -> Any:
     word = text.strip()
     if word.lower() in _CLASSES:
         return word.lower()
+    found: ChannelType | None = None
     if word.isdigit():
-        code = int(word)
-        if 0 <= code <= 38:
-            return ChannelType(code)
+        if 0 <= int(word) <= 38:
+            found = ChannelType(int(word))
     else:
         name = word.upper()
-        name = name[4:] if name.startswith("DBR_") else name
-        try:
-            return ChannelType[name]
-        except KeyError:
-            pass
+        found = ChannelType.__members__.get(name[4:] if name.startswith("DBR_") else name)
+    if found is not None and found in (ChannelType.PUT_ACKT, ChannelType.PUT_ACKS):
+        raise argparse.ArgumentTypeError(
+            f"{fm.dbr_name(found)} is written to acknowledge alarms, never read"
+        )
+    if found is not None:
+        return found
     raise argparse.ArgumentTypeError(
         f"unknown type {text!r}: use one of {', '.join(_CLASSES)}, "
-        "a DBR type such as DBR_TIME_DOUBLE, or its number 0..38"
+        "a DBR type such as DBR_TIME_DOUBLE, or its number (0..34, 37, 38)"
     )
-
-
-def digits_arg(text: str) -> int:
-    """argparse type for ``-e/-f/-g``: a number of digits 0..17."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 17:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of digits (0..17)")
-    return value
-
-
-def count_arg(text: str) -> int:
-    """argparse type for ``-#``: a positive element count."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive element count")
-    return value
-
-
-class _NumberFormatAction(argparse.Action):
-    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
-        style = str(option)[-1]
-        setattr(namespace, self.dest, fm.NumberFormat(style, int(values)))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,8 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         formatter_class=common.HelpFormatter,
-        description="Read Channel Access PVs and print their values, as caget does. "
-        "Exit status is 1 if any PV failed (one line each on stderr).",
+        description="Read Channel Access PVs and print their values, as caget does: the "
+        "same lines for the same options. Exit status is 1 if any PV failed (one line "
+        "each on stderr). An array that holds no element prints its count, 0, and "
+        f"{layout.EMPTY_ARRAY}.",
     )
     parser.add_argument("pvs", nargs="+", metavar="PV", help="PV names")
     fmt = parser.add_argument_group("output format (of -a, -t and --json the last one wins)")
@@ -85,8 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fmt.add_argument(
         "-d", dest="data_type", type=data_type_arg, metavar="TYPE",
-        help="request TYPE (native, status, time, graphic, control, DBR_xxx or 0..38) "
-        "and print the whole reply",
+        help="request TYPE (DBR_xxx, with or without DBR_, or its number: 0..34, 37, 38; or "
+        "native, status, time, graphic, control) and print the whole reply, as caget -d",
     )  # fmt: skip
     fmt.add_argument(
         "--json", dest="style", action="store_const", const="json",
@@ -96,24 +72,32 @@ def build_parser() -> argparse.ArgumentParser:
     add("-c", dest="callback", action="store_true",
         help="asynchronous get (read with notify; arrays: the elements in use)")  # fmt: skip
     add("-n", dest="enum_numbers", action="store_true", help="print enums as numbers")
-    add("-#", dest="count", type=count_arg, metavar="N", help="read at most N elements")
+    options.add_count(parser, "read")
     add("-S", dest="char_string", action="store_true", help="print char arrays as strings")
-    for style, what in (("e", "%%e"), ("f", "%%f"), ("g", "%%g")):
-        add(f"-{style}", dest="number_format", action=_NumberFormatAction, type=digits_arg,
-            metavar="N", help=f"print floating-point values as {what} with N digits")  # fmt: skip
+    add("-s", dest="float_as_string", action="store_true",
+        help="read FLOAT and DOUBLE values as strings (the server's text, with its "
+        "precision)")  # fmt: skip
+    options.add_number_formats(parser)
+    options.add_integer_formats(parser)
+    options.add_separator(parser)
     common.add_timeout_option(parser)
-    parser.set_defaults(style="plain", number_format=fm.DEFAULT_FORMAT)
+    parser.set_defaults(style="plain")
     return parser
 
 
 def _request(args: argparse.Namespace, native: Any, *, want_time: bool) -> Any:
+    """What caget reads: the native type (an enum as text, or -n as SHORT; -s floats as
+    text), its TIME form for -a; or -d's type."""
     from protocol.channel_types import ChannelType, resolve_data_type
 
     if args.data_type is not None:
         return resolve_data_type(args.data_type, native)
-    if native == ChannelType.ENUM and not args.enum_numbers:
-        return ChannelType.TIME_STRING if want_time else ChannelType.STRING
-    return resolve_data_type("time" if want_time else "native", native)
+    base = native
+    if native == ChannelType.ENUM:
+        base = ChannelType.INT if args.enum_numbers else ChannelType.STRING
+    elif args.float_as_string and native in (ChannelType.FLOAT, ChannelType.DOUBLE):
+        base = ChannelType.STRING
+    return resolve_data_type("time", base) if want_time else base
 
 
 class Reading:
@@ -135,9 +119,9 @@ def _fetch(channel: common.Channel, args: argparse.Namespace) -> Reading:
     """Read one PV as the options ask."""
     style = args.style
     native = channel.native_type
-    count: int | None = args.count
-    if count is not None:
-        count = min(count, channel.native_count or count)
+    count: int | None = None
+    if args.count:
+        count = min(args.count, channel.native_count or args.count)
     if not args.callback:
         # caget without -c: ca_array_get of the whole native count.
         count = count or channel.native_count or None
@@ -155,39 +139,26 @@ def _fetch(channel: common.Channel, args: argparse.Namespace) -> Reading:
 
 
 def _text(name: str, args: argparse.Namespace, reading: Reading) -> str:
-    native, reply, data = reading.native_type, reading.reply, reading.data
-    fmt = args.number_format
-    values = fm.format_values(
-        data, reply.data_type, fmt=fmt,
-        show_count=True if args.count is not None else None, char_as_string=args.char_string,
-    )  # fmt: skip
-    items = fm.values_list(data)
+    reply = reading.reply
+    vf = options.value_format(args)
+    counted = bool(args.count)
     if args.data_type is not None:
-        plain = fm.format_values(
-            reply.data, reply.data_type, fmt=fmt, show_count=False, char_as_string=args.char_string
-        )
-        lines = [
-            name,
-            f"    Native data type: {fm.dbf_name(native)}",
-            f"    Request type:     {fm.dbr_name(reply.data_type)}",
-            f"    Element count:    {len(items)}",
-            f"    Value:            {plain}",
-        ]
-        details = fm.detail_lines(reply.metadata, reply.data_type, fmt)
-        lines.extend("    " + line for line in details)
-        return "\n".join(lines)
+        items = fm.values_list(reply.data)
+        block = layout.dbr_block(
+            name, reading.native_type, reply.data_type, items, reply.metadata, vf,
+            counted=counted,
+        )  # fmt: skip
+        return "\n".join(block)
+    items = fm.values_list(reading.data)
     if args.style == "terse":
-        return values
-    # caget pads the name of a scalar only: an empty array's count follows the name.
-    shown = fm.pad_name(name) if len(items) == 1 and args.count is None else name
+        return layout.value_field(items, reply.data_type, vf, counted=counted)
     if args.style == "all":
         md = reply.metadata
-        stamp = md.stamp
-        parts = [fm.pad_name(name), fm.format_stamp(stamp.timestamp, stamp.nanoSeconds), values]
-        if md.status or md.severity:
-            parts += [fm.status_text(md.status), fm.severity_text(md.severity)]
-        return " ".join(parts)
-    return f"{shown} {values}"
+        stamp = fm.stamp_text(md.stamp.secondsSinceEpoch, md.stamp.nanoSeconds)
+        return layout.wide_line(
+            name, stamp, items, reply.data_type, md.status, md.severity, vf, counted=counted
+        )
+    return layout.plain_line(name, items, reply.data_type, vf, counted=counted)
 
 
 def _json(name: str, args: argparse.Namespace, reading: Reading) -> str:

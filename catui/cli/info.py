@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from catui.cli import common
+from catui.cli import common, layout
 from catui.cli import formatting as fm
 
 PROG = "catui info"
@@ -48,7 +48,9 @@ def describe(name: str, channel: common.Channel) -> str:
     ]
     if channel.access & AccessRights.READ:
         reply = channel.read("control", 1, notify=True, force_int_enums=True)
-        lines.extend("    " + line for line in fm.detail_lines(reply.metadata, reply.data_type))
+        details = layout.detail_lines(reply.metadata, reply.data_type)
+        # caget -d's lines; a blank enum label's line ends at its number.
+        lines.extend(("    " + line).rstrip() for line in details)
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from catui.cli import common
+from catui.cli import common, layout, options, stamps
 from catui.cli import formatting as fm
 
 PROG = "catui monitor"
@@ -38,24 +38,34 @@ def mask_arg(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``catui monitor``."""
-    from catui.cli.get import count_arg
-
     parser = argparse.ArgumentParser(
         prog=PROG,
         formatter_class=common.HelpFormatter,
         description="Print a line for each update of Channel Access PVs, as camonitor "
-        "does, until Ctrl+C (exit status 0) or --duration. PVs not found are reported "
-        "as 'Not connected' and searched for until they appear; disconnections are "
-        "reported and the PVs reconnected. With --duration, the exit status is 1 if a "
-        "PV never connected (one line each on stderr).",
+        "does (the same lines for the same options), until Ctrl+C (exit status 0) or "
+        "--duration. PVs not found are reported as 'Not connected' and searched for until "
+        "they appear; disconnections are reported and the PVs reconnected. With "
+        "--duration, the exit status is 1 if a PV never delivered data (one line each on "
+        "stderr).",
     )
     parser.add_argument("pvs", nargs="+", metavar="PV", help="PV names")
     add = parser.add_argument
     add("-m", dest="mask", type=mask_arg, default=None, metavar="MASK",
         help="events to ask for: letters v (value), a (alarm), l (log), p (property); "
         "default va")  # fmt: skip
-    add("-#", dest="count", type=count_arg, metavar="N", help="ask for at most N elements")
+    add("-t", dest="stamps", type=stamps.stamp_keys_arg, default=None, metavar="KEYS",
+        help="time stamps: s (server's, the default), c (this machine's, in parentheses), "
+        "n (none); r (relative to the first update, or c: to the start), i (since the "
+        "previous update), I (since the PV's previous update); r, i, I with s or c")  # fmt: skip
+    options.add_count(parser, "ask for")
     add("-n", dest="enum_numbers", action="store_true", help="print enums as numbers")
+    add("-S", dest="char_string", action="store_true", help="print char arrays as strings")
+    add("-s", dest="float_as_string", action="store_true",
+        help="ask for FLOAT and DOUBLE values as strings (the server's text, with its "
+        "precision)")  # fmt: skip
+    options.add_number_formats(parser)
+    options.add_integer_formats(parser)
+    options.add_separator(parser)
     add("--duration", type=common.positive_seconds, default=None, metavar="SECONDS",
         help="stop after SECONDS (default: run until Ctrl+C)")  # fmt: skip
     common.add_timeout_option(parser)
@@ -93,17 +103,26 @@ class Monitor:
 
         self.args = args
         self.out = out
+        self.vf = options.value_format(args)
+        self.clock = stamps.StampClock(args.stamps)  # camonitor's start: before connecting
         self.lock = threading.Lock()
         self.blocker: Any = None
         self.broken_pipe = False
         self.ever_connected: set[str] = set()
+        self.delivered: set[str] = set()
+        #: Elements of each PV's last update: a name is padded for at most one.
+        self.elements: dict[str, int] = {}
         self.invalid: list[str] = []
         self.blanks: dict[str, _BlankLabels] = {}
         self.index_subs: list[Any] = []
+        #: -s: a FLOAT/DOUBLE PV's subscription to its text, by name; the first
+        #: subscription (to numbers) is muted and removed.
+        self.strings: dict[str, Any] = {}
+        self.muted: set[Any] = set()
         self.subs = []
         for name in dict.fromkeys(names):
             try:
-                sub = subscribe(name, data_count=args.count, mask=args.mask)
+                sub = subscribe(name, data_count=args.count or None, mask=args.mask)
             except Exception as exc:  # a name that can never be valid: say so, go on
                 common.report_failure(PROG, name, exc)
                 self.invalid.append(name)
@@ -126,12 +145,15 @@ class Monitor:
                     self.blocker.interrupt()
 
     def _trimmed(self, sub: Any, data: Any) -> Any:
-        if self.args.count is not None and sub.native_data_count:
+        if self.args.count and sub.native_data_count:
             # Asked for more than the channel holds: the server pads; caget cuts.
             return fm.values_list(data)[: sub.native_data_count]
         return data
 
     def on_update(self, sub: Any, response: Any) -> None:
+        if sub in self.muted:
+            return
+        self.delivered.add(sub.pv_name)
         data = self._trimmed(sub, response.data)
         blanks = self.blanks.get(sub.pv_name)
         if blanks is not None:
@@ -174,34 +196,67 @@ class Monitor:
 
     def line(self, sub: Any, response: Any, data: Any) -> str:
         """The camonitor line of an update."""
+        from protocol.channel_types import ChannelType, native_type
+
         md = response.metadata
-        values = fm.format_values(
-            data, response.data_type,
-            show_count=True if self.args.count is not None else None,
-        )  # fmt: skip
-        parts = [fm.pad_name(sub.pv_name)]
         names = {field for field, *_ in type(md)._fields_} if md is not None else set()
+        stamp = ""
         if "stamp" in names:
-            parts.append(fm.format_stamp(md.stamp.timestamp, md.stamp.nanoSeconds))
-        parts.append(values)
-        if "status" in names and (md.status or md.severity):
-            parts += [fm.status_text(md.status), fm.severity_text(md.severity)]
-        return " ".join(parts)
+            server = (md.stamp.secondsSinceEpoch, md.stamp.nanoSeconds)
+            stamp = self.clock.field(sub.pv_name, server)
+        data_type = response.data_type
+        if self.args.enum_numbers and native_type(data_type) == ChannelType.ENUM:
+            data_type = ChannelType.TIME_INT  # camonitor -n reads an enum as DBR_TIME_SHORT
+        items = fm.values_list(data)
+        self.elements[sub.pv_name] = len(items)
+        status, severity = (md.status, md.severity) if "status" in names else (0, 0)
+        return layout.wide_line(
+            sub.pv_name, stamp, items, data_type, status, severity, self.vf,
+            counted=bool(self.args.count),
+        )  # fmt: skip
 
     def on_connection(self, sub: Any, state: Any, address: Any) -> None:
         from protocol.channel_types import ChannelType
         from protocol.sync.client import ConnectionState
 
+        name = sub.pv_name
         if state == ConnectionState.CONNECTED:
-            self.ever_connected.add(sub.pv_name)
+            self.ever_connected.add(name)
+            self.elements.setdefault(name, sub.native_data_count or 0)
             enum = sub.native_data_type == ChannelType.ENUM
-            if enum and not self.args.enum_numbers and sub.pv_name not in self.blanks:
+            if enum and not self.args.enum_numbers and name not in self.blanks:
                 self._watch_indices(sub)
+            floats = sub.native_data_type in (ChannelType.FLOAT, ChannelType.DOUBLE)
+            if floats and self.args.float_as_string and name not in self.strings:
+                self._read_as_strings(sub)
         elif state == ConnectionState.DISCONNECTED:
-            blanks = self.blanks.get(sub.pv_name)
+            blanks = self.blanks.get(name)
             if blanks is not None:
                 self._release(blanks)
-            self.emit(f"{fm.pad_name(sub.pv_name)} *** disconnected")
+            elements = self.elements.get(name, 0)
+            self.emit(layout.disconnected_line(name, elements, self.vf.separator))
+
+    def _read_as_strings(self, sub: Any) -> None:
+        """-s: the PV as DBR_TIME_STRING (the server's text), in place of ``sub``.
+
+        Subscriptions are made before the PV's type is known: the first one asks for
+        the native type, and is replaced here by one for text (its first update, if
+        any, is not printed).
+        """
+        from protocol.channel_types import ChannelType
+        from protocol.sync.client import subscribe
+
+        strings = subscribe(
+            sub.pv_name, data_type=ChannelType.TIME_STRING, data_count=sub.data_count,
+            mask=sub.mask,
+        )  # fmt: skip
+        self.strings[sub.pv_name] = strings
+        strings.add_callback(self.on_update)
+        strings.add_connection_callback(self.on_connection)
+        self.muted.add(sub)
+        if self.blocker is not None:
+            self.blocker.add(strings)
+            self.blocker.remove(sub)
 
     def _watch_indices(self, sub: Any) -> None:
         """Subscribe to an enum's indices too (reconnected with it after a disconnection)."""
@@ -220,7 +275,7 @@ class Monitor:
         """Say which PVs are not connected yet (they stay searched for)."""
         for sub in self.subs:
             if sub.pv_name not in self.ever_connected:
-                self.emit(f"{fm.pad_name(sub.pv_name)} *** Not connected (PV not found)")
+                self.emit(layout.not_connected_line(sub.pv_name, self.vf.separator))
 
     def run(self, timeout: float, duration: float | None) -> None:
         from protocol.sync.client import Blocker
@@ -266,9 +321,11 @@ def _main(argv: Sequence[str] | None) -> int:
         return 0
     # run() returns early only when interrupted (Ctrl+C): that ends with status 0.
     completed = args.duration is not None and time.monotonic() - started >= args.duration
-    missing = [sub.pv_name for sub in monitor.subs if sub.pv_name not in monitor.ever_connected]
+    missing = [sub.pv_name for sub in monitor.subs if sub.pv_name not in monitor.delivered]
     for name in missing:
-        common.report_failure(PROG, name, "never connected")
+        connected = name in monitor.ever_connected
+        why = "connected, but no data came" if connected else "never connected"
+        common.report_failure(PROG, name, why)
     return 1 if completed and (missing or monitor.invalid) else 0
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from catui.cli import common
+from catui.cli import common, layout, options
 from catui.cli import formatting as fm
 
 PROG = "catui put"
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("values", nargs="+", metavar="VALUE", help="value(s) to write")
     add = parser.add_argument
     add("-c", dest="callback", action="store_true",
-        help="wait for the put to complete (write with notify)")  # fmt: skip
+        help="wait for the put to complete (write with notify), as long as -w says")  # fmt: skip
     add("-a", dest="array", action="store_true",
         help="write an array: VALUE… is the element count then the elements "
         "(a count of 0 empties the array)")  # fmt: skip
@@ -48,8 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("-S", dest="char_string", action="store_true",
         help="write the text to a CHAR array as a long string, with its NUL; escapes "
         "such as \\n and \\x41 stand for their bytes, as with caput -S")  # fmt: skip
-    add("-t", dest="terse", action="store_true", help="terse: print only the new value")
+    add("-t", dest="style", action="store_const", const="terse",
+        help="terse: print only the new value (of -t and -l the last one wins)")  # fmt: skip
+    add("-l", dest="style", action="store_const", const="long",
+        help="long: name, timestamp, value, alarm status and severity, as caget -a")  # fmt: skip
+    options.add_count(parser, "read and print")
+    options.add_separator(parser)
     common.add_timeout_option(parser)
+    parser.set_defaults(style="plain")
     return parser
 
 
@@ -139,10 +145,45 @@ def _shows_text(args: argparse.Namespace, channel: common.Channel) -> bool:
     return bool(args.char_string or not (args.array or args.enum_number))
 
 
+def _read_type(args: argparse.Namespace, channel: common.Channel) -> Any:
+    """What caput reads before and after: the native type (an enum as text, or with -n
+    as SHORT), its TIME form for -l."""
+    from protocol.channel_types import ChannelType, resolve_data_type
+
+    native = channel.native_type
+    base = native
+    if native == ChannelType.ENUM:
+        base = ChannelType.INT if args.enum_number else ChannelType.STRING
+    return resolve_data_type("time", base) if args.style == "long" else base
+
+
+def _write(
+    channel: common.Channel, data: Any, data_type: Any, notify: bool, timeout: float
+) -> Any:
+    """The put; a timeout is reported with caput's words, then what became of the put.
+
+    caput goes on to print the new value and exit 0 after "Write callback operation
+    timed out"; here it is a failure (exit status 1), since the put is not known done.
+    """
+    from protocol.errors import CATimeoutError
+
+    try:
+        return channel.write(data, notify=notify, data_type=data_type, timeout=timeout)
+    except CATimeoutError as exc:
+        lead = "Write callback operation timed out" if notify else "Write operation timed out"
+        detail = common.error_text(exc)
+        if detail.startswith(f"writing {channel.name!r}"):
+            # Sent, not answered in time: the PV may still change (or have changed).
+            done = "its completion not reported" if notify else "not confirmed"
+            detail = f"the put was sent to {channel.host}, {done} within {timeout:g} s"
+        raise CATimeoutError(f"{lead}: {detail}") from None
+
+
 def _put(args: argparse.Namespace, timeout: float) -> tuple[Any, ...]:
     """Open the PV, read, write, read: ``(channel, old, response, new, old data, new data)``.
 
-    ``timeout`` bounds the whole of it, as it bounds ``read_write_read``.
+    As with caput, each step has ``timeout``: opening the channel and the first read,
+    the put (with ``-c`` its completion), the read after it.
     """
     from protocol.sync.channels import open_channel
 
@@ -154,10 +195,13 @@ def _put(args: argparse.Namespace, timeout: float) -> tuple[Any, ...]:
     with open_channel(args.pv, timeout=timeout, repeater=False) as opened:
         channel = common.Channel(args.pv, opened)
         data, data_type = _data(args, channel)
-        initial = channel.read(timeout=left())
+        read_type = _read_type(args, channel)
+        count = min(args.count, channel.native_count or args.count) if args.count else None
+        initial = channel.read(read_type, count, force_int_enums=True, timeout=left())
         old = channel.shown_values(initial, timeout=left())
-        response = channel.write(data, notify=args.callback, data_type=data_type, timeout=left())
-        final = channel.read(timeout=left())
+        response = _write(channel, data, data_type, args.callback, timeout)
+        deadline = time.monotonic() + timeout
+        final = channel.read(read_type, count, force_int_enums=True, timeout=left())
         new = channel.shown_values(final, timeout=left())
         return channel, initial, response, final, old, new
 
@@ -183,26 +227,39 @@ def _main(argv: Sequence[str] | None) -> int:
             PROG, args.pv, f"the put failed: {status.name} ({status.description})"
         )
         return 1
-    as_text = _shows_text(args, channel)
-    if args.terse:
-        print(_values_text(new, final.data_type, as_text), flush=True)
+    vf = options.value_format(args)
+    vf.char_as_string = _shows_text(args, channel)
+    # caput lays out by the native count (padding, the count of an array); -# as caget.
+    counted = bool(args.count)
+    shape = None if counted else channel.native_count
+    if args.style == "terse":
+        values = fm.values_list(new)
+        print(layout.value_field(values, final.data_type, vf, counted=counted, shape=shape))
     else:
-        print(f"Old : {_line(args.pv, old, initial.data_type, as_text)}")
-        print(f"New : {_line(args.pv, new, final.data_type, as_text)}", flush=True)
+        print(f"Old : {_line(args, vf, initial, old, counted, shape)}")
+        print(f"New : {_line(args, vf, final, new, counted, shape)}", flush=True)
     return 0
 
 
-def _values_text(data: Any, data_type: int, as_text: bool) -> str:
-    if as_text:
-        return fm.char_string(fm.values_list(data))
-    return fm.format_values(data, data_type)
-
-
-def _line(name: str, data: Any, data_type: int, as_text: bool) -> str:
-    # caput pads the name of a scalar only; text and arrays (empty ones too) follow it.
-    scalar = len(fm.values_list(data)) == 1 and not as_text
-    shown = fm.pad_name(name) if scalar else name
-    return f"{shown} {_values_text(data, data_type, as_text)}"
+def _line(
+    args: argparse.Namespace,
+    vf: fm.ValueFormat,
+    reply: Any,
+    data: Any,
+    counted: bool,
+    shape: int | None,
+) -> str:
+    values = fm.values_list(data)
+    if args.style == "long":
+        md = reply.metadata
+        stamp = fm.stamp_text(md.stamp.secondsSinceEpoch, md.stamp.nanoSeconds)
+        return layout.wide_line(
+            args.pv, stamp, values, reply.data_type, md.status, md.severity, vf,
+            counted=counted, shape=shape,
+        )  # fmt: skip
+    return layout.plain_line(
+        args.pv, values, reply.data_type, vf, counted=counted, shape=shape
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from ..header import (
     ExtendedMessageHeader,
     MessageHeader,
 )
-from ..status import CAStatusCode, ensure_eca_value
+from ..status import StatusSpec, ensure_eca_value
 from .base import (
     SERVER,
     HeaderField,
@@ -42,7 +42,7 @@ class ErrorResponse(Message):
         self,
         original_request: Any,
         cid: int,
-        status: CAStatusCode | int | str,
+        status: StatusSpec,
         error_message: str,
     ) -> None:
         if isinstance(original_request, Message):

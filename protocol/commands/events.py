@@ -6,7 +6,7 @@ import struct
 from typing import Any
 
 from ..alarms import SubscriptionType
-from ..status import CAStatusCode, ensure_eca_value
+from ..status import StatusSpec, ensure_eca_value
 from .base import (
     CLIENT,
     SERVER,
@@ -102,7 +102,7 @@ class EventAddResponse(DataMessage):
         data: Any,
         data_type: int,
         data_count: int | None = None,
-        status: CAStatusCode | int | str = 1,
+        status: StatusSpec = 1,
         subscriptionid: int = 0,
         *,
         metadata: Any = None,

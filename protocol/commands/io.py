@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..channel_types import ChannelType
-from ..status import CAStatusCode, ensure_eca_value
+from ..status import StatusSpec, ensure_eca_value
 from .base import (
     CHANNEL_TYPES,
     CLIENT,
@@ -103,7 +103,7 @@ class ReadNotifyResponse(DataMessage):
         data: Any,
         data_type: int,
         data_count: int | None = None,
-        status: CAStatusCode | int | str = 1,
+        status: StatusSpec = 1,
         ioid: int = 0,
         *,
         metadata: Any = None,
@@ -166,9 +166,7 @@ class WriteNotifyResponse(Message):
     SENDER = SERVER
     _fields = ("data_type", "data_count", "status", "ioid")
 
-    def __init__(
-        self, data_type: int, data_count: int, status: CAStatusCode | int | str, ioid: int
-    ) -> None:
+    def __init__(self, data_type: int, data_count: int, status: StatusSpec, ioid: int) -> None:
         self._init(
             check_data_type(data_type),
             check_u32("data_count", data_count),

@@ -181,7 +181,7 @@ async def test_copied_put_line_restores_an_empty_array(epics_base_ioc, ca_env):
         assert epics_base_ioc.dbgf("wf:empty.NORD") == "2"
         done = run_line(line)
         assert done.returncode == 0, done.stderr
-        assert done.stdout.splitlines()[-1] == f"New : {empty} 0"
+        assert done.stdout.splitlines()[-1] == f"New : {empty} 0 (empty array)"
         assert epics_base_ioc.dbgf("wf:empty.NORD") == "0"
     finally:
         run_line(f"catui put -a {empty} 0")

@@ -113,3 +113,11 @@ def test_monitor_survives_a_faulty_server(server: FakeServer) -> None:
     assert proc.returncode in (0, 1), proc
     assert elapsed < 1.0 + START_UP
     assert server.connections <= 20
+
+
+@pytest.mark.parametrize("server", ["silence"], indirect=True)
+def test_monitor_fails_for_a_pv_that_never_delivered_data(server: FakeServer) -> None:
+    """Connected, subscribed, never an update: --duration ends with status 1, as if not found."""
+    proc, _ = _run(server, "monitor", PV, "-w", "0.5", "--duration", "1")
+    assert _one_clean_line(proc, "monitor") == f"catui monitor: {PV}: connected, but no data came"
+    assert proc.stdout == ""

@@ -11,14 +11,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from catui.__main__ import main
-from catui.cli import common
+from catui.cli import common, layout, options
 from catui.cli import formatting as fm
 from catui.cli.get import data_type_arg
 from catui.cli.monitor import mask_arg
 from catui.cli.put import parse_number
 from protocol.channel_types import ChannelType
+from tests.catui.cli.epics_c import c_stamp, escaped_from_raw, printf, raw_from_escaped
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -30,32 +33,94 @@ def test_numbers_as_caget_prints_them():
     assert fm.NumberFormat("f", 2).format(-0.125) == "-0.12"
     assert fm.NumberFormat("g", 2).format(123.0) == "1.2e+02"
     assert fm.NumberFormat().format(float("nan")) == "nan"
+    assert fm.NumberFormat().format(-float("nan")) == "-nan"  # glibc prints the sign
     assert fm.NumberFormat().format(float("-inf")) == "-inf"
 
 
-def test_values_scalars_arrays_and_char_strings():
-    dbl = ChannelType.TIME_DOUBLE
-    assert fm.format_values(array.array("d", [3.5]), dbl) == "3.5"
-    assert fm.format_values(array.array("d", [1.5, 2.0]), dbl) == "2 1.5 2"
-    assert fm.format_values(array.array("d", []), dbl) == "0"
-    assert fm.format_values(array.array("d", [3.5]), dbl, show_count=True) == "1 3.5"
-    assert fm.format_values(array.array("d", [1.5, 2.0]), dbl, show_count=False) == "1.5 2"
-    assert fm.format_values(array.array("i", [-7]), ChannelType.LONG) == "-7"
-    assert fm.format_values([b"a b", b"c"], ChannelType.STRING) == "2 a b c"
-    chars = array.array("B", b"Hi\tthere\0junk")
-    assert fm.format_values(chars, ChannelType.CHAR, char_as_string=True) == "Hi\\tthere"
-    assert fm.format_values(chars[:1], ChannelType.CHAR, char_as_string=True) == "72"
+NUMBERS = [
+    0.0, -0.0, 3.5, -0.125, 1e-7, 123456789.0, 1234567890123.0, 2.0**-1074, 1.7976931348623157e308,
+    0.1, 2.5, 1 / 3, -1e300, float("inf"), float("-inf"), float("nan"), -float("nan"),
+]  # fmt: skip
 
 
-def test_json_values():
-    assert fm.json_value(array.array("d", [1.0]), ChannelType.DOUBLE) == 1.0
-    assert fm.json_value(array.array("d", [1.0, float("nan")]), ChannelType.DOUBLE) == [1.0, None]
-    assert fm.json_value([b"x"], ChannelType.STRING) == "x"
-    text = array.array("B", b"ab\0c")
-    assert fm.json_value(text, ChannelType.CHAR, char_as_string=True) == "ab"
+@pytest.mark.parametrize("style", ["g", "e", "f"])
+@pytest.mark.parametrize("digits", [None, 0, 1, 3, 6, 17, 18])
+def test_number_formats_are_c_printf(style, digits):
+    number = fm.NumberFormat(style, digits)
+    c_format = f"%{style}" if digits is None else f"%-.{digits}{style}"  # caget's dblFormatStr
+    for value in NUMBERS:
+        assert number.format(value) == printf(c_format, value), (c_format, value)
 
 
-def test_names_alarms_access_and_stamps():
+def test_integers_in_every_base_are_sprint_long():
+    # caget's sprint_long: "%d", "0x%X", "0o%o" of an int (32 bits); binary without prefix.
+    for value in (0, 1, 7, 31, -1, -5, 2**31 - 1, -(2**31), 100000, -200000):
+        assert fm.int_text(value) == printf("%d", value)
+        assert fm.int_text(value, "x") == printf("0x%X", value & 0xFFFFFFFF)
+        assert fm.int_text(value, "o") == printf("0o%o", value & 0xFFFFFFFF)
+        assert fm.int_text(value, "b") == (format(value & 0xFFFFFFFF, "b"))
+    assert fm.int_text(0, "b") == "0"
+    assert fm.int_text(5, "b") == "101"
+    assert fm.int_text(-1, "b") == "1" * 32
+    # Beyond 32 bits (a rounded DOUBLE): exact, signed (C's conversion is undefined).
+    assert fm.int_text(2**40, "x") == "0x10000000000"
+    assert fm.int_text(-(2**40), "x") == "-0x10000000000"
+
+
+def test_elements_as_val2str():
+    vf = fm.ValueFormat
+    assert fm.element_text(3.5, ChannelType.TIME_DOUBLE) == "3.5"
+    assert fm.element_text(3.5, ChannelType.DOUBLE, vf(number=fm.NumberFormat("e", 2))) == (
+        "3.50e+00"
+    )
+    # -lx: FLOAT/DOUBLE rounded half away from zero, then as -0x.
+    for value, text in ((2.5, "0x3"), (-2.5, "0xFFFFFFFD"), (0.4, "0x0"), (-0.4, "0x0")):
+        assert fm.element_text(value, ChannelType.FLOAT, vf(float_base="x")) == text
+    assert fm.element_text(float("nan"), ChannelType.DOUBLE, vf(float_base="x")) == "nan"
+    # -0x: SHORT and LONG; never a CHAR (caget prints those "%d"), nor a float.
+    hexa = vf(int_base="x")
+    assert fm.element_text(-2, ChannelType.TIME_INT, hexa) == "0xFFFFFFFE"
+    assert fm.element_text(255, ChannelType.LONG, hexa) == "0xFF"
+    assert fm.element_text(200, ChannelType.CHAR, hexa) == "200"  # unsigned, as DBR_CHAR is
+    assert fm.element_text(2.0, ChannelType.DOUBLE, hexa) == "2"
+    # An ENUM: a number, or with GR/CTRL labels its label, as caget reads them.
+    labels = (b"Off", b"", b"Fault")
+    assert fm.element_text(2, ChannelType.TIME_ENUM) == "2"
+    assert fm.element_text(2, ChannelType.CTRL_ENUM, labels=labels) == "Fault"
+    assert fm.element_text(1, ChannelType.CTRL_ENUM, labels=labels) == "1"  # blank: its index
+    assert fm.element_text(3, ChannelType.GR_ENUM, labels=labels) == "Enum Index Overflow (3)"
+    assert fm.element_text(16, ChannelType.GR_ENUM, labels=labels) == "Illegal Value (16)"
+    assert fm.element_text(2, ChannelType.CTRL_ENUM, vf(enum_numbers=True), labels) == "2"
+    assert fm.element_text(b'say "hi"\n', ChannelType.STRING) == 'say \\"hi\\"\\n'
+
+
+def test_escapes_are_epics_escapes():
+    for byte in range(256):
+        raw = bytes([byte, 65, byte])
+        assert fm.escape(raw) == escaped_from_raw(raw), byte
+    for raw in (b"", b"hello", b"temp\xc2\xb0C", b"C:\\temp", b'it\'s "x"', bytes(range(256))):
+        assert fm.escape(raw) == escaped_from_raw(raw)
+        assert fm.unescape(fm.escape(raw)) == raw
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab\\x0Fg\"'nt\u00e9 ", max_size=20))
+def test_unescape_is_epics_raw_from_escaped(text):
+    assert fm.unescape(text) == raw_from_escaped(text)
+
+
+def test_stamps_as_epics_time_to_strftime():
+    stamps = [
+        (0, 0), (0, 1), (1, 0), (1_000_000_000, 123), (1_000_000_000, 499),
+        (1_000_000_000, 500), (1_000_000_000, 999_999_499), (1_000_000_000, 999_999_500),
+        (1_000_000_000, 999_999_999), (1_100_000_000, 1_000_000_000), (2**32 - 1, 7),
+    ]  # fmt: skip
+    for seconds, nanoseconds in stamps:
+        assert fm.stamp_text(seconds, nanoseconds) == c_stamp(seconds, nanoseconds)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", fm.stamp_text(*fm.now_stamp()))
+
+
+def test_names_alarms_and_access():
     assert fm.dbr_name(ChannelType.TIME_INT) == "DBR_TIME_SHORT"
     assert fm.dbr_name(34) == "DBR_CTRL_DOUBLE"
     assert fm.dbf_name(ChannelType.CTRL_ENUM) == "DBF_ENUM"
@@ -66,10 +131,14 @@ def test_names_alarms_access_and_stamps():
     assert fm.access_text(3) == "read, write"
     assert fm.access_text(1) == "read, no write"
     assert fm.access_text(0) == "no read, no write"
-    assert fm.pad_name("x") == "x" + " " * 29
-    stamp = fm.format_stamp(1_700_000_000.25, 123)
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.000000123", stamp)
-    assert fm.format_stamp(1_700_000_000.5).endswith(".500000000")
+
+
+def test_json_values():
+    assert fm.json_value(array.array("d", [1.0]), ChannelType.DOUBLE) == 1.0
+    assert fm.json_value(array.array("d", [1.0, float("nan")]), ChannelType.DOUBLE) == [1.0, None]
+    assert fm.json_value([b"x"], ChannelType.STRING) == "x"
+    text = array.array("B", b"ab\0c")
+    assert fm.json_value(text, ChannelType.CHAR, char_as_string=True) == "ab"
 
 
 def test_typed_values_are_parsed_never_evaluated():
@@ -89,9 +158,19 @@ def test_argument_types():
     assert data_type_arg("DBR_CTRL_DOUBLE") is ChannelType.CTRL_DOUBLE
     assert data_type_arg("time_short") is ChannelType.TIME_INT
     assert data_type_arg("20") is ChannelType.TIME_DOUBLE
-    for bad in ("39", "DBR_NOPE", "-1"):
+    assert data_type_arg("37") is ChannelType.STSACK_STRING
+    assert data_type_arg("class_name") is ChannelType.CLASS_NAME
+    for bad in ("39", "DBR_NOPE", "-1", "35", "36", "PUT_ACKT"):
         with pytest.raises(argparse.ArgumentTypeError):
             data_type_arg(bad)
+    assert options.count_arg("0") == 0
+    assert options.digits_arg("18") == 18
+    assert options.base_arg("x") == "x"
+    assert options.separator_arg(",") == ","
+    for parse, bad in ((options.count_arg, "-1"), (options.digits_arg, "19"),
+                       (options.base_arg, "d"), (options.separator_arg, "ab")):  # fmt: skip
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse(bad)
     assert mask_arg("va") == 5
     assert mask_arg("VALP") == 15
     for bad in ("", "vx"):
@@ -160,4 +239,4 @@ def test_unescape_reads_what_caput_s_reads():
 def test_blank_enum_labels_become_their_index():
     assert fm.numbered_blanks([b"On", b"", b"Off"], [1, 5, 0]) == [b"On", b"5", b"Off"]
     assert fm.numbered_blanks([b""], []) == [b""]  # no index read: left as it is
-    assert fm.format_values(fm.numbered_blanks([b""], [7]), ChannelType.STRING) == "7"
+    assert layout.value_field(fm.numbered_blanks([b""], [7]), ChannelType.STRING) == "7"

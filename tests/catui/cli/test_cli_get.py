@@ -12,7 +12,8 @@ import pytest
 
 pytestmark = pytest.mark.interop
 
-STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9}"
+# caget prints microseconds: 6 fractional digits.
+STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}"
 
 
 def test_plain_output_pads_scalar_names_and_counts_arrays(cli, epics_base_ioc):
@@ -47,7 +48,10 @@ def test_terse_count_and_char_string(cli, epics_base_ioc):
     proc = cli("get", "-t", "-S", "-c", p + "wf:char", p + "ao", p + "wf:short")
     assert proc.stdout.splitlines() == ["Hello CA", "3.5", "4 1 -2 3 -4"]
     proc = cli("get", "-#", "2", p + "wf:double", p + "ao")
-    assert proc.stdout.splitlines() == [f"{p}wf:double 2 1.5 2.5", f"{p}ao 1 3.5"]
+    # -# prints the count, even of one element; a name is padded for one, as caget does.
+    assert proc.stdout.splitlines() == [f"{p}wf:double 2 1.5 2.5", f"{p}ao".ljust(30) + " 1 3.5"]
+    # -# 0 is caget's default: every element (the native count, without -c).
+    assert cli("get", "-#", "0", "-c", p + "wf:double").stdout == f"{p}wf:double 3 1.5 2.5 3.5\n"
     # More than the channel holds is cut to its native count, as caget does.
     proc = cli("get", "-t", "-#", "20", p + "wf:short")
     assert proc.stdout.split()[0] == "8"
@@ -66,10 +70,11 @@ def test_all_shows_timestamp_and_alarm_status_and_severity(cli, epics_base_ioc):
     proc = cli("get", "-a", p + "ao", p + "alarm", p + "mbbo")
     assert proc.returncode == 0, proc.stderr
     ao, alarm, mbbo = proc.stdout.splitlines()
-    assert re.fullmatch(re.escape(f"{p}ao".ljust(30)) + f" {STAMP} 3.5", ao), ao
+    # No alarm: two separators end the line, where the status and severity would be.
+    assert re.fullmatch(re.escape(f"{p}ao".ljust(30)) + f" {STAMP} 3.5  ", ao), ao
     # The record's alarm status and severity, not a CA status code.
     assert re.fullmatch(re.escape(f"{p}alarm".ljust(30)) + f" {STAMP} 85 HIGH MINOR", alarm)
-    assert mbbo.endswith(" On")
+    assert mbbo.endswith(" On  ")
 
 
 def test_data_type_prints_the_whole_reply(cli, epics_base_ioc):
@@ -84,9 +89,17 @@ def test_data_type_prints_the_whole_reply(cli, epics_base_ioc):
         "    Element count:    1",
         "    Value:            3.5",
     ]
-    assert "    Units:            mm" in lines
+    # caget's order: units, then precision; limits with %g.
+    assert lines[6:9] == [
+        "    Severity:         NO_ALARM",
+        "    Units:            mm",
+        "    Precision:        3",
+    ]
     assert "    Hi alarm limit:   90" in lines
     assert "    Lo ctrl limit:    -50" in lines
+    # An integer type's limits are %8d.
+    long = cli("get", "-d", "CTRL_LONG", p + "long").stdout.splitlines()
+    assert long[-2:] == ["    Lo ctrl limit:        -500", "    Hi ctrl limit:         500"]
     enum = cli("get", "-d", "control", p + "mbbo").stdout.splitlines()
     assert "    Request type:     DBR_CTRL_ENUM" in enum
     assert enum[-3:] == [" " * 22 + "[ 0] Off", " " * 22 + "[ 1] On", " " * 22 + "[ 2] Fault"]
@@ -148,11 +161,26 @@ def test_cli_timeout_from_environment(cli, epics_base_ioc, clean_failure):
 
 def test_usage_errors_exit_2_without_traceback(cli, epics_base_ioc):
     p = epics_base_ioc.prefix
-    for args in (["-w", "0", p + "ao"], ["-d", "DBR_NOPE", p + "ao"], ["-#", "x", p + "ao"], []):
-        proc = cli("get", *args)
+    cases = [
+        (["-w", "0"], "not a positive number of seconds"),
+        (["-d", "DBR_NOPE"], "unknown type 'DBR_NOPE'"),
+        (["-d", "35"], "DBR_PUT_ACKT is written to acknowledge alarms, never read"),
+        (["-d", "PUT_ACKS"], "DBR_PUT_ACKS is written"),
+        (["-#", "x"], "'x' is not an element count"),
+        (["-#", "-1"], "expected one argument"),  # argparse: -1 looks like an option
+        (["-e", "19"], "'19' is not a number of digits (0..18)"),
+        (["-0", "z"], "'z' is not a base"),
+        (["-lq"], "'q' is not a base"),
+        (["-F", ""], "'' is not one character"),
+        (["-F", ",;"], "',;' is not one character"),
+    ]
+    for args, why in cases:
+        proc = cli("get", *args, p + "ao")
         assert proc.returncode == 2, args
         assert "Traceback" not in proc.stderr
+        assert why in proc.stderr, (args, proc.stderr)
         assert proc.stdout == ""
+    assert cli("get").returncode == 2
 
 
 def _default_sigint() -> None:
@@ -186,7 +214,7 @@ def test_an_enum_index_without_a_label_prints_its_number(cli, epics_base_ioc, st
         store_index("mbbo", 5)  # beyond its three labels: the IOC reads it as ""
         assert cli("get", mbbo).stdout == mbbo.ljust(30) + " 5\n"
         assert cli("get", "-t", "-c", mbbo).stdout == "5\n"
-        assert re.fullmatch(mbbo.ljust(30) + rf" {STAMP} 5\n", cli("get", "-a", mbbo).stdout)
+        assert re.fullmatch(mbbo.ljust(30) + rf" {STAMP} 5  \n", cli("get", "-a", mbbo).stdout)
         assert json.loads(cli("get", "--json", mbbo).stdout)["value"] == "5"
         epics_base_ioc.dbpf("mbbo.ONST", "")  # a label left blank, below the others
         store_index("mbbo", 1)

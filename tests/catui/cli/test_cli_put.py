@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 pytestmark = pytest.mark.interop
@@ -42,8 +44,10 @@ def test_words_are_joined_into_one_string(cli, epics_base_ioc, restore):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "New : " + f"{p}str".ljust(30) + " hello world"
     assert epics_base_ioc.dbgf("str") == '"hello world"'
-    # Typed text is never evaluated: it is written as it is.
-    assert cli("put", "-t", p + "str", "__import__('os')").stdout == "__import__('os')\n"
+    # Typed text is never evaluated: it is written as it is (and printed escaped, as
+    # caput prints a string: quotes and backslashes behind a backslash).
+    assert cli("put", "-t", p + "str", "__import__('os')").stdout == "__import__(\\'os\\')\n"
+    assert epics_base_ioc.dbgf("str") == "\"__import__(\\'os\\')\""  # dbgf escapes too
     assert cli("put", "-t", p + "str", "007").stdout == "007\n"
 
 
@@ -51,7 +55,12 @@ def test_enums_by_name_or_number(cli, epics_base_ioc, restore):
     p = epics_base_ioc.prefix
     restore("mbbo")
     assert cli("put", "-t", p + "mbbo", "Fault").stdout == "Fault\n"
-    assert cli("put", "-t", "-n", p + "mbbo", "0").stdout == "Off\n"
+    # caput -n reads the enum as a number too (DBR_TIME_SHORT).
+    assert cli("put", "-t", "-n", p + "mbbo", "0").stdout == "0\n"
+    assert cli("put", "-n", p + "mbbo", "2").stdout.splitlines() == [
+        "Old : " + f"{p}mbbo".ljust(30) + " 0",
+        "New : " + f"{p}mbbo".ljust(30) + " 2",
+    ]
     assert cli("put", "-t", "-s", p + "mbbo", "On").stdout == "On\n"
 
 
@@ -185,12 +194,54 @@ def test_an_empty_array_is_written_as_zero_elements(cli, epics_base_ioc):
     try:
         proc = cli("put", "-a", wf, "0")
         assert proc.returncode == 0, proc.stderr
-        assert proc.stdout.splitlines() == [f"Old : {wf} 3 1.5 2.5 3.5", f"New : {wf} 0"]
+        # No element: the count, 0, and (empty array), never a bare 0 that reads as a value.
+        assert proc.stdout.splitlines() == [
+            f"Old : {wf} 3 1.5 2.5 3.5",
+            f"New : {wf} 0 (empty array)",
+        ]
         assert epics_base_ioc.dbgf("wf:double.NORD") == "0"
         proc = cli("put", "-c", "-a", wf, "2", "7", "8")
-        assert proc.stdout.splitlines() == [f"Old : {wf} 0", f"New : {wf} 2 7 8"]
-        assert cli("put", "-c", "-t", "-a", wf, "0").stdout == "0\n"
+        assert proc.stdout.splitlines() == [f"Old : {wf} 0 (empty array)", f"New : {wf} 2 7 8"]
+        assert cli("put", "-c", "-t", "-a", wf, "0").stdout == "0 (empty array)\n"
         assert epics_base_ioc.dbgf("wf:double.NORD") == "0"
     finally:
         cli("put", "-a", wf, "3", "1.5", "2.5", "3.5")
     assert epics_base_ioc.dbgf("wf:double.NORD") == "3"
+
+
+SLOW_DB = """
+record(calcout, "$(P)slow") {
+    field(CALC, "A")
+    field(ODLY, "1.5")
+    field(OUT, "$(P)slow:out PP")
+}
+record(ao, "$(P)slow:out") {
+}
+"""
+
+
+def test_put_completion_waits_as_long_as_w_and_a_timeout_says_so(
+    ioc_factory, tool, tmp_path, clean_failure
+):
+    # A calcout with an output delay completes its put 1.5 s after it is written.
+    db = tmp_path / "slow.db"
+    db.write_text(SLOW_DB)
+    ioc = ioc_factory(db=db, acf=None, fill_bigwf=False)
+    name = ioc.prefix + "slow.A"
+    proc = tool(ioc, "put", "-c", "-w", "0.5", name, "7")
+    clean_failure(proc, name)
+    # caput's words, then why: the put was sent, its completion did not come in time.
+    assert proc.stderr == (
+        f"catui put: {name}: Write callback operation timed out: the put was sent to "
+        f"127.0.0.1:{ioc.port}, its completion not reported within 0.5 s\n"
+    )
+    assert proc.stdout == ""
+    # The completion has a -w of its own, as caput's: the reads before and after do not
+    # eat into it.
+    started = time.monotonic()
+    proc = tool(ioc, "put", "-c", "-w", "2.5", name, "8")
+    assert proc.returncode == 0, proc.stderr
+    assert time.monotonic() - started > 1.4
+    assert proc.stdout.splitlines()[-1] == "New : " + name.ljust(30) + " 8"
+    # Without -c the put returns at once.
+    assert tool(ioc, "put", "-t", "-w", "0.5", name, "9").stdout == "9\n"

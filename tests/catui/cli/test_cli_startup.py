@@ -19,7 +19,7 @@ NOT_NEEDED = (
     "logging", "dataclasses", "inspect", "json", "concurrent.futures", "threading",
     "ipaddress", "getpass", "shutil", "datetime", "subprocess", "encodings.idna",
     "importlib.util", "protocol.sync.blocker", "protocol.sync.subscription",
-    "protocol.sync.interfaces", "protocol.sync.repeater",
+    "protocol.sync.interfaces", "protocol.sync.repeater", "protocol.status_enum",
 )  # fmt: skip
 
 
