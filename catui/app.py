@@ -18,6 +18,7 @@ from textual.driver import Driver
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from catui.browse.source import BrowseSource
 from catui.data import journal
 from catui.data.session import SessionState, save_session
 from catui.data.write_value import limit_fields, limit_source, record_of
@@ -39,7 +40,7 @@ from catui.write_outcome import (
 )
 from catui.write_preview import enum_index, exact_text
 
-__all__ = ["CatuiApp", "parse_keymap"]
+__all__ = ["CatuiApp", "ReadOnlyError", "parse_keymap", "read_only_requested"]
 
 
 #: Worker groups restarted after a failure, and what they do, for the operator.
@@ -50,6 +51,15 @@ CHECK_TIMEOUT = 2.0
 #: Seconds for each read of a record's fields that tell where its limits come from (a
 #: field that is not there costs all of it: its search is never answered).
 FIELD_TIMEOUT = 1.0
+
+
+class ReadOnlyError(RuntimeError):
+    """A write asked of a read-only console."""
+
+
+def read_only_requested() -> bool:
+    """``$CATUI_READ_ONLY`` set to anything but empty, ``0``, ``no`` or ``false``."""
+    return os.environ.get("CATUI_READ_ONLY", "").strip().lower() not in ("", "0", "no", "false")
 
 
 def parse_keymap(text: str) -> dict[str, str]:
@@ -107,6 +117,10 @@ class CatuiApp(App[None]):
         it exits; None: not saved.
     filter_text, sort : str
         The filter and sort to start with (a restored session's).
+    read_only : bool, optional
+        Refuse every write (dialog, undo, record fields); None: ``$CATUI_READ_ONLY``.
+    browser : BrowseSource, optional
+        Where the record view and the PV tree read (:class:`catui.browse.source.BrowseSource`).
     """
 
     CSS_PATH = ["styles/global.tcss", "styles/app.tcss"]
@@ -133,6 +147,8 @@ class CatuiApp(App[None]):
         sort: str = "list",
         stale: Mapping[str, float | None] | None = None,
         stale_default: float | None = None,
+        read_only: bool | None = None,
+        browser: BrowseSource | None = None,
     ) -> None:
         #: No colours at all (``--low-bandwidth``, or ``$NO_COLOR``): Textual's
         #: ``NoColor`` filter over native ANSI colours, and a theme that shows the
@@ -164,6 +180,8 @@ class CatuiApp(App[None]):
         #: Stale thresholds: per PV (from the watchlist file), else the default (--stale).
         self.stale_thresholds: dict[str, float | None] = dict(stale or {})
         self.stale_default = stale_default
+        self.read_only = read_only_requested() if read_only is None else read_only
+        self.browser = browser if browser is not None else BrowseSource()
         self.feed = feed
         self.mailbox = Mailbox()
         self.feed.attach(self.mailbox)
@@ -239,8 +257,28 @@ class CatuiApp(App[None]):
         self.set_timer(delay, restart)
 
     # -- writes --------------------------------------------------------------------
+    def refuse_write(self, what: str) -> bool:
+        """Read-only: say that ``what`` is not written, and return True (else False)."""
+        if not self.read_only:
+            return False
+        self.notify(
+            f"Read-only console: {what} not written (started with --read-only or CATUI_READ_ONLY)",
+            severity="warning",
+            timeout=4,
+            markup=False,
+        )
+        return True
+
     def open_write_link(self, name: str) -> WriteLink:
-        """A write link to ``name`` (no I/O yet), abandoned at exit if still open."""
+        """A write link to ``name`` (no I/O yet), abandoned at exit if still open.
+
+        Raises
+        ------
+        ReadOnlyError
+            The console is read-only (every write path ends here: none gets a link).
+        """
+        if self.read_only:
+            raise ReadOnlyError(f"read-only console: no write link to {name}")
         link = self.feed.write_link(name)
         self.write_links.add(link)
         return link
@@ -305,6 +343,10 @@ class CatuiApp(App[None]):
         """
         link = request.link
         assert link is not None
+        if self.read_only:  # never reached through the screens; a last guard
+            link.abort("read-only console")
+            screen.post_message(WriteFinished(request.pv, False, "read-only console: not written"))
+            return
         started = time.monotonic() if request.confirmed_at is None else request.confirmed_at
         deadline = started + self.write_timeout
 

@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the session state file (default $XDG_STATE_HOME/catui/session.json, "
         "else ~/.local/state/catui/session.json)",
     )  # fmt: skip
+    parser.add_argument(
+        "--read-only", action="store_true",
+        help="refuse every write: the write dialog, undo, record fields (also "
+        "CATUI_READ_ONLY=1); the status bar says READ-ONLY",
+    )  # fmt: skip
     session = parser.add_mutually_exclusive_group()
     session.add_argument(
         "--restore", action="store_true",
@@ -174,6 +179,7 @@ def run_console(argv: Sequence[str], runner: Callable[[CatuiApp], object] | None
             session=session,
             stale=stale,
             stale_default=stale_default,
+            read_only=True if args.read_only else None,
         )
         if runner is None:
             app.run()

@@ -275,6 +275,7 @@ class WatchScreen(Screen[None]):
         status.sort = self.watchlist.sort
         status.filter = self.watchlist.filter
         status.paused = self.paused
+        status.read_only = self.catui.read_only
 
     def on_watch_table_row_highlighted(self, event: WatchTable.RowHighlighted) -> None:
         self.show_detail()
@@ -404,7 +405,7 @@ class WatchScreen(Screen[None]):
     def action_write(self) -> None:
         name = self.query_one(WatchTable).selected_name
         state = self.watchlist.states.get(name) if name else None
-        if state is None:
+        if state is None or self.catui.refuse_write(state.name):
             return
         if state.connection != CONNECTED and state.native_type is None:
             # Never connected: its type is not known, nothing to check a value against.
@@ -432,6 +433,8 @@ class WatchScreen(Screen[None]):
 
     def action_undo(self) -> None:
         """Write back the value read just before the last write, after the same confirm."""
+        if self.catui.refuse_write("undo"):
+            return
         last = self.last_write
         if last is None:
             self.notify("Nothing to undo: no write of this session has completed",

@@ -45,11 +45,14 @@ class StatusBar(Static):
     behind: reactive[int | None] = reactive(None)
     #: Warnings logged since the diagnostics screen was last looked at.
     warnings: reactive[int] = reactive(0)
+    #: The console refuses writes (``--read-only``).
+    read_only: reactive[bool] = reactive(False)
     _fade: Timer | None = None  # clears the outcome shown
 
     def render(self) -> Text:
         connected, shown, total = self.counts
-        parts = [f"{connected}/{total} connected"]
+        parts = ["READ-ONLY"] if self.read_only else []
+        parts.append(f"{connected}/{total} connected")
         if shown != total:
             parts.append(f"{shown} shown")
         parts.append(f"sort: {self.sort}")
