@@ -30,6 +30,7 @@ __all__ = [
     "NOT_READABLE",
     "FieldValue",
     "RecordView",
+    "field_value",
     "plan_fields",
     "read_record",
     "record_name",
@@ -170,7 +171,8 @@ def plan_fields(record_type: str, table: RecordTable = TABLE) -> tuple[list[Fiel
     return [RTYP, *table.probe_fields()], True
 
 
-def _field_value(field: FieldDef, reading: Reading) -> FieldValue:
+def field_value(field: FieldDef, reading: Reading) -> FieldValue:
+    """A field's value from its read: the text, the parsed link, or the error."""
     if reading.error:
         return FieldValue(field, reading=reading, error=reading.error)
     link = parse_link(reading.text, field.dbf) if field.is_link else None
@@ -227,7 +229,7 @@ def read_record(
         return view
     view.record_type, view.host = first.text, first.host
     view.fields, view.partial = plan_fields(view.record_type, table)
-    view.values["RTYP"] = _field_value(RTYP, first)
+    view.values["RTYP"] = field_value(RTYP, first)
     notify(view, "")
 
     by_pv: dict[str, FieldDef] = {}
@@ -245,7 +247,7 @@ def read_record(
             view.absent.append(field.name)
             view.fields.remove(field)
         else:
-            view.values[field.name] = _field_value(field, reading)
+            view.values[field.name] = field_value(field, reading)
         notify(view, field.name)
 
     fetching.fetch(requests, timeout=timeout, on_reading=arrived, cancelled=cancelled)
@@ -259,7 +261,7 @@ def read_record(
         def arrived_long(reading: Reading) -> None:
             field = longs[reading.pv]
             if reading.ok:  # else keep the DBR_STRING text (an IOC older than 3.14.11)
-                view.values[field.name] = _field_value(field, reading)
+                view.values[field.name] = field_value(field, reading)
                 notify(view, field.name)
 
         requests = [Request(name, LONG) for name in longs]

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterable
 
 from catui.browse.fetch import ALARM, Reading, Request
+from catui.browse.fields import TABLE, RecordTable
 from catui.browse.record import RecordView
 from catui.browse.tree import DEFAULT_DEPTH, PVTree
 
@@ -30,10 +31,13 @@ class BrowseSource:
     ----------
     timeout : float
         Seconds a name is searched for (and each read may take).
+    table : RecordTable
+        The record types' fields (a site's own types added, or one taken out in tests).
     """
 
-    def __init__(self, timeout: float = 2.0) -> None:
+    def __init__(self, timeout: float = 2.0, table: RecordTable = TABLE) -> None:
         self.timeout = timeout
+        self.table = table
         self._seen: dict[str, None] = {}
         self._lock = threading.Lock()
 
@@ -59,7 +63,9 @@ class BrowseSource:
         """Every field of ``pv``'s record (see :func:`catui.browse.record.read_record`)."""
         from catui.browse.record import read_record
 
-        view = read_record(pv, timeout=self.timeout, on_update=on_update, cancelled=cancelled)
+        view = read_record(
+            pv, timeout=self.timeout, table=self.table, on_update=on_update, cancelled=cancelled
+        )
         if not view.error:
             self.remember([view.record])
             self.remember(v.link.record for v in view.links() if v.link and v.link.pv)
@@ -76,7 +82,7 @@ class BrowseSource:
         from catui.browse.tree import expand_tree
 
         tree = expand_tree(
-            pv, max_depth=max_depth, timeout=self.timeout, on_update=on_update,
+            pv, max_depth=max_depth, timeout=self.timeout, table=self.table, on_update=on_update,
             cancelled=cancelled,
         )  # fmt: skip
         self.remember(node.pv for node in tree.nodes() if node.pv and not node.error)

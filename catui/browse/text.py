@@ -17,6 +17,7 @@ from catui.browse.tree import PVTree, TreeNode, TreeRow
 __all__ = [
     "SEVERITY_TEXT",
     "STATUS_TEXT",
+    "field_text",
     "record_lines",
     "safe",
     "severity_name",
@@ -65,7 +66,9 @@ def status_name(status: int | None) -> str:
 # -- the record view ------------------------------------------------------------------------
 
 
-def _field_text(value: FieldValue | None) -> str:
+def field_text(value: FieldValue | None) -> str:
+    """A field's value as the record view shows it: ``…`` until read, ``<error>``, a
+    link's text with what it is (constant, hardware address, JSON link)."""
     if value is None:
         return "…"
     if value.error:
@@ -91,7 +94,7 @@ def _field_text(value: FieldValue | None) -> str:
 def _field_line(field: FieldDef, value: FieldValue | None, widths: tuple[int, int]) -> str:
     prompt = safe(field.prompt) or "-"
     name_width, prompt_width = widths
-    return f"    {field.name:<{name_width}} {prompt:<{prompt_width}} {_field_text(value)}".rstrip()
+    return f"    {field.name:<{name_width}} {prompt:<{prompt_width}} {field_text(value)}".rstrip()
 
 
 def record_lines(view: RecordView) -> list[str]:

@@ -94,6 +94,8 @@ class WatchScreen(Screen[None]):
                 "Markdown or CSV snapshot", id="watch-copy", show=False),
         Binding("v", "compare", "Compare", tooltip="Compare a saved snapshot with the live "
                 "values", id="watch-compare", show=False),
+        Binding("r", "record", "Record", tooltip="Show the record behind the selected PV: "
+                "its fields, its links", id="watch-record"),
         Binding("D", "diagnostics", "Diagnostics", tooltip="Show CA diagnostics",
                 id="watch-diagnostics", show=False),
         Binding("q", "quit", "Quit", tooltip="Quit catui", id="watch-quit"),
@@ -507,7 +509,7 @@ class WatchScreen(Screen[None]):
             confirm_write(f"Undo the last write to {name}?", armed, "Write back"), confirmed
         )
 
-    def start_write(self, request: WriteRequest) -> None:
+    def start_write(self, request: WriteRequest, reply_to: Screen[Any] | None = None) -> None:
         self._writes[request.pv] = self._writes.get(request.pv, 0) + 1
         status = self.query_one(StatusBar)
         status.write_state = "writing"
@@ -518,7 +520,7 @@ class WatchScreen(Screen[None]):
             started = request.confirmed_at or time.monotonic()
             left = max(0.0, started + self.catui.write_timeout - time.monotonic())
             self.set_timer(left, lambda: link.abort(DEADLINE), name="write deadline")
-        self.catui.write_pv(self, request)
+        self.catui.write_pv(reply_to or self, request)
 
     def on_write_finished(self, message: WriteFinished) -> None:
         self._writes[message.pv] -= 1
@@ -623,6 +625,13 @@ class WatchScreen(Screen[None]):
         self.app.push_screen(
             JournalScreen(self.catui.journal_path, tz=self.catui.tz, clock=self.catui.clock)
         )
+
+    def action_record(self) -> None:
+        from catui.screens.record import RecordScreen
+
+        name = self.query_one(WatchTable).selected_name
+        if name is not None:
+            self.app.push_screen(RecordScreen(name))
 
     def action_diagnostics(self) -> None:
         self._warnings_seen = self.catui.log_capture.warnings

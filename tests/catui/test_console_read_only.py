@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from textual.widgets import DataTable, Static
 
 from catui.app import ReadOnlyError, read_only_requested
 from catui.app_main import build_app, build_parser
 from catui.dialogs.add_pvs import AddPVsDialog
 from catui.dialogs.write import WriteDialog
+from catui.screens.record import RecordScreen
 from catui.widgets.paste_area import PasteArea
 from tests.catui.console_helpers import select, status_text, wait_until
 
@@ -67,6 +69,21 @@ async def test_no_write_path_is_open_when_read_only(epics_base_ioc, ca_env, monk
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause(0.5)
+        assert app.write_links == set()
+        # A field of the record view, by w and by Enter.
+        await pilot.press("r")
+        record = app.screen
+        assert isinstance(record, RecordScreen)
+        await wait_until(pilot, lambda: "VAL" in record.query_one(DataTable).rows,
+                         what="the record's fields")  # fmt: skip
+        assert "READ-ONLY" in str(record.query_one("#record-path", Static).render())
+        table = record.query_one(DataTable)
+        table.move_cursor(row=table.get_row_index("VAL"), animate=False)
+        for key in ("w", "enter"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is record, key
+        assert f"Read-only console: {ao}.VAL not written" in said(app)[-1]
         assert app.write_links == set()
     assert float(epics_base_ioc.dbgf("ao").split()[-1]) == 3.5
 

@@ -1,0 +1,335 @@
+"""The record view: the record behind a PV, every field of its type with its value, its links.
+
+Opened with ``r`` on a row. A worker reads every field at once through the app's
+:class:`~catui.browse.source.BrowseSource`; the values are posted here as
+messages and fill in as they arrive (the UI never waits on the network).
+Enter on a link follows it to its record's view, ``backspace`` goes back along
+the path (the breadcrumb line), Enter or ``w`` on another field writes it through
+the armed write dialog (its DBD checks first), Esc closes the view.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from catui.browse.fields import FieldDef
+from catui.browse.path import BrowsePath
+from catui.browse.record import NOT_READABLE, FieldValue, RecordView, field_value, record_name
+from catui.browse.text import field_text, safe
+from catui.dialogs.field_write import FieldWriteDialog, field_target, refusal
+from catui.messages import WriteFinished
+from catui.write_outcome import DIALOG_CLOSED
+
+if TYPE_CHECKING:
+    from catui.app import CatuiApp
+    from catui.dialogs.write import WriteRequest
+
+__all__ = ["RecordScreen", "summary_lines"]
+
+#: Alarm limits and the severity field of each.
+_LIMITS = (("HIHI", "HHSV"), ("HIGH", "HSV"), ("LOW", "LSV"), ("LOLO", "LLSV"))
+_GROUP = "group:"
+#: Widest the prompt column gets.
+PROMPT_WIDTH = 28
+
+
+def summary_lines(view: RecordView) -> list[str]:
+    """The header facts: type and host, processing, disable, alarm, limits, deadbands."""
+    if view.error:
+        detail = f" ({safe(view.detail)})" if view.detail else ""
+        return [f"{view.record}: {view.error}{detail}"]
+    if not view.record_type:
+        return [f"{view.record}: reading…"]
+    t = view.text
+    shown = {f.name for f in view.fields}
+
+    def fact(name: str) -> str:
+        if name not in shown:
+            return ""
+        value = view.values.get(name)
+        text = "…" if value is None else (f"<{value.error}>" if value.error else safe(value.text))
+        return f"{name} {text or chr(34) * 2}"
+
+    head = f"{view.record}  {safe(view.record_type)}"
+    if view.host:
+        head += f" on {view.host}"
+    readable = sum(1 for f in view.fields if f.readable)
+    done = sum(1 for f in view.fields if f.readable and f.name in view.values)
+    head += f" · {done}/{readable} fields"
+    lines = [head]
+    desc = fact("DESC")
+    if desc:
+        lines.append(desc)
+    process = [fact(n) for n in ("SCAN", "PINI", "PHAS", "EVNT", "DTYP")]
+    disable = [fact(n) for n in ("DISA", "DISV", "DISS", "SDIS")]
+    state = view.disabled
+    if state is not None:
+        disable.append("DISABLED (DISA = DISV)" if state else "enabled")
+    lines.append(" · ".join(p for p in process + disable if p))
+    alarm = [fact(n) for n in ("STAT", "SEVR", "AMSG")]
+    lines.append(" · ".join(a for a in alarm if a))
+    limits = []
+    for limit, severity in _LIMITS:
+        if limit in shown:
+            sev = t(severity)
+            limits.append(f"{fact(limit)}" + (f" ({sev})" if sev else ""))
+    limits += [fact(n) for n in ("HYST", "ADEL", "MDEL")]
+    if any(limits):
+        lines.append(" · ".join(x for x in limits if x))
+    if view.partial:
+        lines.append(
+            f"partial: {safe(view.record_type)!r} is not in the field table; "
+            "showing dbCommon's fields and the usual ones"
+        )
+    if view.absent:
+        lines.append(f"not on this IOC: {', '.join(view.absent)}")
+    return [line for line in lines if line]
+
+
+class RecordScreen(Screen[None]):
+    """One record's view; following links moves along a :class:`BrowsePath`.
+
+    Parameters
+    ----------
+    pv : str
+        The PV whose record to show (``rec.VAL`` shows ``rec``).
+    """
+
+    CSS_PATH = "../styles/browse.tcss"
+
+    BINDINGS = [
+        Binding("escape", "close", "Back", tooltip="Close the record view", id="record-close"),
+        Binding("backspace", "back", "Previous", tooltip="Back to the record before "
+                "(along the links followed)", id="record-back"),
+        Binding("w", "write", "Write", tooltip="Write the selected field", id="record-write"),
+        Binding("g", "reload", "Read again", tooltip="Read every field again",
+                id="record-reload"),
+    ]  # fmt: skip
+
+    class Planned(Message):
+        """The record's type is known: the fields to show (or why it cannot be read)."""
+
+        def __init__(self, generation: int, view: RecordView) -> None:
+            super().__init__()
+            self.generation = generation
+            self.record_type = view.record_type
+            self.partial = view.partial
+            self.fields = list(view.fields)
+            self.values = dict(view.values)
+            self.error, self.detail, self.host = view.error, view.detail, view.host
+
+    class Arrived(Message):
+        """One field's value (None: the IOC does not have the field)."""
+
+        def __init__(self, generation: int, name: str, value: FieldValue | None) -> None:
+            super().__init__()
+            self.generation = generation
+            self.name = name
+            self.value = value
+
+    def __init__(self, pv: str) -> None:
+        super().__init__()
+        self.path = BrowsePath(record_name(pv))
+        self.view = RecordView(self.path.current)
+        self._generation = 0
+        self._write: Any = None  # (pv, link) of the field write in its dialog
+
+    @property
+    def catui(self) -> CatuiApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="record-path", markup=False)
+        yield Static("", id="record-summary", markup=False)
+        table: DataTable[Any] = DataTable(id="record-fields", cursor_type="row")
+        table.add_column("Field", key="field")
+        table.add_column("Prompt", key="prompt")
+        table.add_column("Value", key="value")
+        yield table
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.open(self.path.current)
+
+    # -- reading ------------------------------------------------------------------------
+    def open(self, record: str) -> None:
+        """Show ``record`` (the path already says it), reading it afresh."""
+        self._generation += 1
+        self.view = RecordView(record)
+        self.query_one(DataTable).clear()
+        self.show_header()
+        self.read(record, self._generation)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="record-view")
+    def read(self, record: str, generation: int) -> None:
+        """Every field of ``record``, posted as it arrives (a newer view cancels it)."""
+
+        def cancelled() -> bool:
+            return generation != self._generation or not self.is_attached
+
+        def update(view: RecordView, field: str) -> None:
+            if cancelled():
+                return
+            if not field:
+                self.post_message(self.Planned(generation, view))
+            else:
+                self.post_message(self.Arrived(generation, field, view.values.get(field)))
+
+        self.catui.browser.read_record(record, on_update=update, cancelled=cancelled)
+
+    def on_record_screen_planned(self, message: Planned) -> None:
+        if message.generation != self._generation:
+            return
+        view = self.view
+        view.record_type, view.partial = message.record_type, message.partial
+        view.fields, view.values = message.fields, message.values
+        for field in view.fields:  # never read (the worker sets these after planning)
+            if not field.readable:
+                view.values.setdefault(field.name, FieldValue(field, error=NOT_READABLE))
+        view.error, view.detail, view.host = message.error, message.detail, message.host
+        self.show_fields()
+        self.show_header()
+
+    def on_record_screen_arrived(self, message: Arrived) -> None:
+        if message.generation != self._generation:
+            return
+        view, table = self.view, self.query_one(DataTable)
+        if message.value is None:  # not on this IOC
+            field = view.field(message.name)
+            if field is not None:
+                view.fields.remove(field)
+                view.absent.append(message.name)
+            if message.name in table.rows:
+                table.remove_row(message.name)
+        else:
+            view.values[message.name] = message.value
+            if message.name in table.rows:
+                table.update_cell(message.name, "value", self._value_cell(message.value))
+        self.show_header()
+
+    # -- drawing ----------------------------------------------------------------------
+    def show_header(self) -> None:
+        crumbs = "Record: " + self.path.text(max(20, self.size.width - 20))
+        if self.catui.read_only:
+            crumbs += " · READ-ONLY"
+        self.query_one("#record-path", Static).update(crumbs)
+        self.query_one("#record-summary", Static).update("\n".join(summary_lines(self.view)))
+
+    def _value_cell(self, value: FieldValue | None) -> Text:
+        text = Text(field_text(value))
+        if value is not None and value.error:
+            text.stylize("italic")
+        elif value is not None and value.link is not None and value.link.pv:
+            text.stylize("underline")
+        if value is not None and value.field.name == "SEVR" and not value.error:
+            severity = {"MINOR": 1, "MAJOR": 2, "INVALID": 3}.get(value.text, 0)
+            text.stylize(_SEVERITY_STYLE.get(severity, ""))
+        return text
+
+    def show_fields(self) -> None:
+        """Every readable field, under its promptgroup's label."""
+        table = self.query_one(DataTable)
+        table.clear()
+        for label, fields in self.view.groups():
+            shown = [f for f in fields if f.readable]
+            if not shown:
+                continue
+            table.add_row(Text(label, style="bold"), "", "", key=_GROUP + label)
+            for field in shown:
+                table.add_row(
+                    field.name,
+                    Text(safe(field.prompt)[:PROMPT_WIDTH], style="dim"),
+                    self._value_cell(self.view.values.get(field.name)),
+                    key=field.name,
+                )
+
+    # -- keys -------------------------------------------------------------------------
+    def selected_field(self) -> FieldDef | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.view.field(key) if key and not key.startswith(_GROUP) else None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        field = self.selected_field()
+        if field is None:
+            return
+        value = self.view.values.get(field.name)
+        if value is not None and value.link is not None and value.link.pv:
+            self.follow(value.link.record)
+        else:
+            self.action_write()
+
+    def follow(self, record: str) -> None:
+        """Open ``record``'s view (a link's target), one step further along the path."""
+        self.path.follow(record)
+        self.open(self.path.current)
+
+    def action_back(self) -> None:
+        record = self.path.back()
+        if record is None:
+            self.notify("At the first record of the path (Esc closes the view)", timeout=2)
+            return
+        self.open(record)
+
+    def action_close(self) -> None:
+        self._generation += 1  # the worker stops
+        self.dismiss(None)
+
+    def action_reload(self) -> None:
+        self.open(self.path.current)
+
+    def action_write(self) -> None:
+        field = self.selected_field()
+        if field is None:
+            return
+        pv = self.view.pv(field.name)
+        if self.catui.refuse_write(pv):
+            return
+        value = self.view.values.get(field.name)
+        if value is None:
+            self.notify(f"{pv}: not read yet", severity="warning", timeout=3, markup=False)
+            return
+        why = refusal(value)
+        if why:
+            self.notify(f"Not writable: {why}", severity="warning", timeout=4, markup=False)
+            return
+        link = self.catui.open_write_link(pv)
+
+        def chosen(request: WriteRequest | None) -> None:
+            if request is None:
+                self.catui.release_write_link(link, DIALOG_CLOSED)
+            else:
+                # The watch screen's write path: journal, undo, deadline, status bar.
+                self.catui.watch_screen.start_write(request, reply_to=self)
+
+        self.app.push_screen(FieldWriteDialog(field_target(pv, value), link, value), chosen)
+
+    def on_write_finished(self, message: WriteFinished) -> None:
+        """A field write ended: the watch screen's bookkeeping, and the field read again."""
+        self.catui.watch_screen.on_write_finished(message)
+        name = message.pv.rpartition(".")[2]
+        if record_name(message.pv) == self.view.record and self.view.field(name) is not None:
+            self.reread(message.pv, name, self._generation)
+
+    @work(thread=True, exit_on_error=False, group="record-reread")
+    def reread(self, pv: str, name: str, generation: int) -> None:
+        field = self.view.field(name)
+        if field is None:
+            return
+        reading = self.catui.browser.read_field(pv)
+        self.post_message(self.Arrived(generation, name, field_value(field, reading)))
+
+
+_SEVERITY_STYLE = {1: "bold #ffd75f", 2: "bold #ff4d4d", 3: "bold #ff5fff"}
