@@ -96,6 +96,8 @@ class WatchScreen(Screen[None]):
                 "values", id="watch-compare", show=False),
         Binding("r", "record", "Record", tooltip="Show the record behind the selected PV: "
                 "its fields, its links", id="watch-record"),
+        Binding("T", "tree", "PV tree", tooltip="Show where the selected PV's value and "
+                "alarm come from: its input links, followed down", id="watch-tree"),
         Binding("D", "diagnostics", "Diagnostics", tooltip="Show CA diagnostics",
                 id="watch-diagnostics", show=False),
         Binding("q", "quit", "Quit", tooltip="Quit catui", id="watch-quit"),
@@ -632,6 +634,13 @@ class WatchScreen(Screen[None]):
         name = self.query_one(WatchTable).selected_name
         if name is not None:
             self.app.push_screen(RecordScreen(name))
+
+    def action_tree(self) -> None:
+        from catui.screens.pv_tree import PVTreeScreen
+
+        name = self.query_one(WatchTable).selected_name
+        if name is not None:
+            self.app.push_screen(PVTreeScreen(name))
 
     def action_diagnostics(self) -> None:
         self._warnings_seen = self.catui.log_capture.warnings
