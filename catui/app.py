@@ -182,6 +182,9 @@ class CatuiApp(App[None]):
         self.stale_default = stale_default
         self.read_only = read_only_requested() if read_only is None else read_only
         self.browser = browser if browser is not None else BrowseSource()
+        #: Every PV name met (watchlist, pasted, browsed): the add dialog completes them.
+        self.seen_names = self.browser.seen_names
+        self.seen_names.add(self.names)
         self.feed = feed
         self.mailbox = Mailbox()
         self.feed.attach(self.mailbox)

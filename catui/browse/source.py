@@ -7,19 +7,19 @@ and :func:`catui.browse.fetch.fetch`; it is the one module to re-point at the fe
 seam (``catui/feeds/``, its ``read_many`` over kept channels) when that exists.
 Snapshots and tests hand the screens a source of fixed data instead.
 
-Every name a source reads is remembered in :attr:`BrowseSource.seen` (link
+Every record a source reads is remembered in :attr:`BrowseSource.seen_names` (link
 targets, tree nodes): what the add dialog completes from.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 
 from catui.browse.fetch import ALARM, Reading, Request
 from catui.browse.fields import TABLE, RecordTable
 from catui.browse.record import RecordView
 from catui.browse.tree import DEFAULT_DEPTH, PVTree
+from catui.data.seen_names import SeenNames
 
 __all__ = ["BrowseSource"]
 
@@ -33,26 +33,26 @@ class BrowseSource:
         Seconds a name is searched for (and each read may take).
     table : RecordTable
         The record types' fields (a site's own types added, or one taken out in tests).
+    seen : SeenNames, optional
+        Where to remember the names met (the console's own, shared with the add dialog).
     """
 
-    def __init__(self, timeout: float = 2.0, table: RecordTable = TABLE) -> None:
+    def __init__(
+        self, timeout: float = 2.0, table: RecordTable = TABLE, seen: SeenNames | None = None
+    ) -> None:
         self.timeout = timeout
         self.table = table
-        self._seen: dict[str, None] = {}
-        self._lock = threading.Lock()
+        #: Names met while browsing (roots, link targets, tree nodes).
+        self.seen_names = seen if seen is not None else SeenNames()
 
     @property
     def seen(self) -> list[str]:
-        """Record names met while browsing (roots, link targets, tree nodes), oldest first."""
-        with self._lock:
-            return list(self._seen)
+        """The names met, first seen first."""
+        return self.seen_names.names()
 
     def remember(self, names: Iterable[str]) -> None:
         """Note names met while browsing (thread-safe)."""
-        with self._lock:
-            for name in names:
-                if name:
-                    self._seen.setdefault(name, None)
+        self.seen_names.add(names)
 
     def read_record(
         self,

@@ -311,7 +311,7 @@ class WatchScreen(Screen[None]):
             if names:
                 self.add_names(names)
 
-        self.app.push_screen(AddPVsDialog(self.watchlist.names), added)
+        self.app.push_screen(AddPVsDialog(self.watchlist.names, self.catui.seen_names), added)
 
     def action_remove(self) -> None:
         """Remove the marked rows (after a confirmation) or the cursor's; ctrl+z undoes."""
