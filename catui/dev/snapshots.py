@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 
 from catui.app import CatuiApp
 from catui.app_main import build_app
+from catui.dev.fake_browse import FixedBrowseSource
 from catui.dev.fake_feed import FakeFeed, FakePV
 from catui.model import ControlInfo
 from protocol.channel_types import ChannelType as T
@@ -91,7 +92,7 @@ def make_app() -> tuple[CatuiApp, FakeFeed]:
     # The drain timer never fires (every 1000 s): settling drains by hand, step by step.
     app = build_app(
         list(feed.pvs), feed, tz=datetime.timezone.utc, clock=fixed_clock, cursor_blink=False,
-        refresh_hz=0.001,
+        refresh_hz=0.001, browser=FixedBrowseSource(),
     )  # fmt: skip
     return app, feed
 
@@ -117,6 +118,11 @@ def _then(feed: FakeFeed, *keys: str) -> Callable[[Pilot[None]], Awaitable[None]
         checks = [w for w in pilot.app.workers if w.group == "write-check"]
         if checks:  # (none: wait_for_complete would wait for every worker)
             await pilot.app.workers.wait_for_complete(checks)
+        # The record view and the PV tree fill in from their workers' messages.
+        for _ in range(200):
+            if getattr(pilot.app.screen, "ready", True):
+                break
+            await pilot.pause(0.01)
         await pilot.pause()
         await pilot.pause()
 
@@ -133,6 +139,8 @@ SNAPSHOTS: dict[str, tuple[str, ...]] = {
     "diagnostics": ("D",),
     # f: the temperature with every digit, the counter in hex (and its pane).
     "formats": ("f", *("down",) * 9, "f"),
+    "record_view": ("r",),
+    "pv_tree": (*("down",) * 11, "T"),
 }
 
 

@@ -6,7 +6,10 @@ posts an immutable snapshot of its rows after every round; once expanded it read
 the nodes' values and alarms again every :data:`LIVE_SECONDS` while the screen is
 open. Each node shows its link field and flags, its value, its severity in colour
 *and* in words; the node the root's severity originates from, cycles, repeats,
-the depth limit and unreachable targets are marked in words. Enter opens a node's
+the depth limit and unreachable targets are marked in words (short ones: ``◀ origin``
+is where the severity originates, ``↻ cycle`` a record met again below itself,
+``repeat`` one expanded elsewhere in the tree, ``partial type`` a record type the
+field table does not know). Enter opens a node's
 record view; ``+``/``-`` change the depth limit; Esc closes the tree.
 """
 
@@ -52,15 +55,15 @@ def marks_text(row: TreeRow) -> str:
     """What is worth knowing of a node besides its value, in words."""
     marks = []
     if row.origin:
-        marks.append("◀ severity origin")
+        marks.append("◀ origin")
     if row.cycle:
-        marks.append("↻ cycle: a record above")
+        marks.append("↻ cycle")
     if row.repeat:
-        marks.append("repeat: expanded above")
+        marks.append("repeat")
     if row.capped:
         marks.append("depth limit")
     if row.partial:
-        marks.append("partial: type not in the table")
+        marks.append("partial type")
     if row.pending:
         marks.append("…")
     if row.note and row.kind not in (HARDWARE, CONSTANT, JSON):
@@ -178,6 +181,11 @@ class PVTreeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
         self.start()
+
+    @property
+    def ready(self) -> bool:
+        """The tree is expanded (live reads may follow)."""
+        return self.complete and bool(self.rows)
 
     def start(self) -> None:
         self._generation += 1

@@ -160,6 +160,12 @@ class RecordScreen(Screen[None]):
         self.query_one(DataTable).focus()
         self.open(self.path.current)
 
+    @property
+    def ready(self) -> bool:
+        """Every field shown has its value (or error), or the record could not be read."""
+        view = self.view
+        return bool(view.error) or bool(view.record_type and view.complete)
+
     # -- reading ------------------------------------------------------------------------
     def open(self, record: str) -> None:
         """Show ``record`` (the path already says it), reading it afresh."""

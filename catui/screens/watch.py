@@ -95,9 +95,10 @@ class WatchScreen(Screen[None]):
         Binding("v", "compare", "Compare", tooltip="Compare a saved snapshot with the live "
                 "values", id="watch-compare", show=False),
         Binding("r", "record", "Record", tooltip="Show the record behind the selected PV: "
-                "its fields, its links", id="watch-record"),
+                "its fields, its links", id="watch-record", show=False),
         Binding("T", "tree", "PV tree", tooltip="Show where the selected PV's value and "
-                "alarm come from: its input links, followed down", id="watch-tree"),
+                "alarm come from: its input links, followed down", id="watch-tree",
+                show=False),
         Binding("D", "diagnostics", "Diagnostics", tooltip="Show CA diagnostics",
                 id="watch-diagnostics", show=False),
         Binding("q", "quit", "Quit", tooltip="Quit catui", id="watch-quit"),
