@@ -19,7 +19,7 @@ after one unmeasured warm-up round:
   (a search, a circuit and a read per field): what a tool without kept channels does
 * ``tree``             -- :func:`catui.browse.tree.expand_tree` of the tree's root: each
   node's value and record type, then each record's input links, level by level, each
-  level in one batch (opened in chunks of 256 names)
+  level in one batch
 * ``tree, read()``     -- the same expansion reading every name with ``read()``
 
 Each figure is the wall-clock time from the call to the complete result; the table

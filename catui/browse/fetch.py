@@ -1,8 +1,7 @@
 """Many field reads at once: one search batch, one circuit per IOC, results as plain data.
 
-:func:`fetch_round` opens every name of a batch with
-:func:`protocol.sync.channels.open_channels` (in chunks of :data:`CHUNK` names,
-sharing the round's time) and reads each channel once;
+:func:`fetch_round` opens every name of a batch at once with
+:func:`protocol.sync.channels.open_channels` and reads each channel once;
 :func:`fetch` adds the retry that keeps a missing name from holding up the
 others: a first round waits briefly (names that exist answer at once), the
 names still missing are searched again for the rest of the timeout.
@@ -56,14 +55,6 @@ TIMED_OUT = "timed out"
 ARRAY_LIMIT = 256
 #: Elements an array's text shows.
 ARRAY_SHOWN = 8
-#: Names opened together at most. Opening channels costs time quadratic in their
-#: number on one circuit (protocol.sync's wait for CREATE_CHAN replies describes every
-#: channel still pending at each reply: 1,863 names took 0.4 s instead of 0.15 s);
-#: in chunks of this many that cost stays small. The chunks share the round's time.
-CHUNK = 256
-#: Seconds a later chunk may still wait when an earlier one spent the round's time on
-#: names that are not found (those it misses are searched again: see :func:`fetch`).
-CHUNK_WAIT = 0.05
 #: Seconds the first search round waits: names that exist answer within
 #: milliseconds; the others are searched again for the rest of the timeout.
 QUICK_ROUND = 0.25
@@ -292,13 +283,10 @@ def fetch_round(
                     done(_failed(request, exc), request)
         else:
             names.append(name)
-    deadline = time.monotonic() + timeout
-    for start in range(0, len(names), CHUNK):
-        if cancelled is not None and cancelled():
-            break
-        chunk = set(names[start : start + CHUNK])
-        wait = max(deadline - time.monotonic(), CHUNK_WAIT)
-        _open_and_read([r for r in unique if r.pv in chunk], wait, read_timeout, done, cancelled)
+    if names and not (cancelled is not None and cancelled()):
+        valid = set(names)
+        _open_and_read([r for r in unique if r.pv in valid], timeout, read_timeout, done,
+                       cancelled)  # fmt: skip
     return {r: results[r] for r in unique if r in results}
 
 

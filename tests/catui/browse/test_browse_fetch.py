@@ -89,10 +89,10 @@ def test_cancelled_reads_stop(browse):
     assert got == {}
 
 
-def test_big_rounds_are_opened_in_chunks_that_share_the_time(browse, monkeypatch):
+def test_a_round_opens_every_name_at_once(browse, monkeypatch):
+    """One open_channels for the whole round (await_created is no longer quadratic)."""
     import catui.browse.fetch as fetching
 
-    monkeypatch.setattr(fetching, "CHUNK", 2)
     opened = []
     real = fetching._open_and_read
     monkeypatch.setattr(
@@ -103,4 +103,4 @@ def test_big_rounds_are_opened_in_chunks_that_share_the_time(browse, monkeypatch
     got = fetch_round(requests, timeout=0.5)
     assert list(got) == requests
     assert [r.error for r in got.values()] == ["", NOT_FOUND, "", "", "", ""]
-    assert opened == [3, 2, 1]  # sev:src twice (two modes) in the first chunk
+    assert opened == [6]  # sev:src twice (two modes), opened once
