@@ -98,6 +98,16 @@ class BrowseSource:
                         cancelled=cancelled)  # fmt: skip
         return {request.pv: reading for request, reading in results.items()}
 
+    def read_descriptions(self, names: list[str]) -> dict[str, str]:
+        """Each name's record DESC (``""`` where it cannot be read: not a record, no access)."""
+        from catui.browse.fetch import fetch
+
+        fields = {name: name.strip().partition(".")[0] + ".DESC" for name in names}
+        results = fetch([Request(pv) for pv in dict.fromkeys(fields.values())],
+                        timeout=self.timeout)  # fmt: skip
+        texts = {request.pv: reading.text for request, reading in results.items() if reading.ok}
+        return {name: texts.get(pv, "") for name, pv in fields.items()}
+
     def read_field(self, pv: str) -> Reading:
         """One field again (after a write)."""
         from catui.browse.fetch import fetch

@@ -117,6 +117,9 @@ class FixedBrowseSource(BrowseSource):
     ) -> dict[str, Reading]:
         return {}  # nothing moves in a snapshot
 
+    def read_descriptions(self, names: list[str]) -> dict[str, str]:
+        return {name: f"{name.rpartition(':')[2]} of the plant" for name in names}
+
     def read_field(self, pv: str) -> Reading:
         name = pv.rpartition(".")[2]
         field = next((f for f in TABLE.fields("ai") if f.name == name), FieldDef(name, ""))

@@ -12,6 +12,7 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -20,6 +21,7 @@ from textual.widgets import Footer, Header
 
 from catui.data.durations import parse_seconds
 from catui.data.watchlist import save_watchlist
+from catui.desc_column import DescriptionsRead, DescriptionTracker
 from catui.dialogs.add_pvs import AddPVsDialog
 from catui.dialogs.confirm import ConfirmDialog
 from catui.dialogs.copy_out import CopyDialog
@@ -99,6 +101,8 @@ class WatchScreen(Screen[None]):
         Binding("T", "tree", "PV tree", tooltip="Show where the selected PV's value and "
                 "alarm come from: its input links, followed down", id="watch-tree",
                 show=False),
+        Binding("e", "descriptions", "Descriptions", tooltip="Show or hide the Description "
+                "column (each record's DESC)", id="watch-desc", show=False),
         Binding("D", "diagnostics", "Diagnostics", tooltip="Show CA diagnostics",
                 id="watch-diagnostics", show=False),
         Binding("q", "quit", "Quit", tooltip="Quit catui", id="watch-quit"),
@@ -128,6 +132,8 @@ class WatchScreen(Screen[None]):
         self._stashed: dict[str, PVState] = {}
         #: Removals that ctrl+z puts back, newest last: (position, name, stale, format).
         self.removed: deque[list[tuple[int, str, float | None, str]]] = deque(maxlen=20)
+        #: Which PVs' DESC the Description column still has to read.
+        self._descriptions = DescriptionTracker()
 
     @property
     def catui(self) -> CatuiApp:
@@ -154,6 +160,7 @@ class WatchScreen(Screen[None]):
         self.set_interval(1.0 / self.refresh_hz, self.drain, name="drain")
         self.set_interval(1.0, self.check_stale, name="stale")
         self.set_interval(1.0, self.count_warnings, name="warnings")
+        self.set_interval(1.0, self.check_descriptions, name="descriptions")
         self.query_one(WatchTable).focus()
         _freeze_startup_objects()
 
@@ -642,6 +649,27 @@ class WatchScreen(Screen[None]):
         name = self.query_one(WatchTable).selected_name
         if name is not None:
             self.app.push_screen(PVTreeScreen(name))
+
+    def action_descriptions(self) -> None:
+        shown = self.query_one(WatchTable).toggle_desc()
+        self.notify("Description column shown" if shown else "Description column hidden",
+                    timeout=2)  # fmt: skip
+        self.check_descriptions()
+
+    def check_descriptions(self) -> None:
+        """While the Description column is shown: read the DESC of PVs newly connected."""
+        if not self.query_one(WatchTable).desc_shown:
+            return
+        due = self._descriptions.due(self.watchlist.states.values())
+        if due:
+            self.read_descriptions(due)
+
+    @work(thread=True, exit_on_error=False, group="descriptions")
+    def read_descriptions(self, names: list[str]) -> None:
+        self.post_message(DescriptionsRead(self.catui.browser.read_descriptions(names)))
+
+    def on_descriptions_read(self, message: DescriptionsRead) -> None:
+        self.query_one(WatchTable).set_descriptions(message.descriptions)
 
     def action_diagnostics(self) -> None:
         self._warnings_seen = self.catui.log_capture.warnings

@@ -51,6 +51,10 @@ _MAX = {"pv": 40, "alarm": 20, "time": 19, "conn": 15}
 #: The narrowest a column is cut to when the room is short: a name's start, a value
 #: with its units, the severity word, ``HH:MM:SS``, ``connected``.
 _MIN = {"pv": 8, "value": 12, "alarm": 7, "time": 8, "conn": 9}
+#: The optional Description column (the record's DESC): its width, and the table width
+#: from which it is shown unless asked otherwise (narrower, the other columns need it).
+DESC_WIDTH = 24
+DESC_AUTO_WIDTH = 160
 #: Cells of a timestamp that is not today: "MM-DD HH:MM" (or with seconds when wide).
 _DATED = (11, 19)
 
@@ -183,7 +187,11 @@ class WatchTable(ScrollView, can_focus=True):
         #: The widest content seen per column (see column_widths).
         self._need = dict(_START_NEED)
         self._total = 80
-        self._widths = column_widths(self._total, self._need)
+        #: Each PV's record DESC, once read (the Description column).
+        self.descriptions: dict[str, str] = {}
+        #: Show the Description column (None: when the table is DESC_AUTO_WIDTH wide).
+        self.desc_choice: bool | None = None
+        self._widths = self._layout()
         self._relayout_pending = False
         self._header: Strip | None = None
 
@@ -217,7 +225,31 @@ class WatchTable(ScrollView, can_focus=True):
 
     def get_cell(self, name: str, column: str) -> Text:
         """The cell of ``name`` in ``column`` as it is (or would be) drawn now."""
+        if column == "desc":
+            return Text(self.descriptions.get(name, ""))
         return Text(self._row_cells(name)[COLUMNS.index(column)][0])
+
+    @property
+    def desc_shown(self) -> bool:
+        """Whether the Description column is shown now."""
+        return self._total >= DESC_AUTO_WIDTH if self.desc_choice is None else self.desc_choice
+
+    def toggle_desc(self) -> bool:
+        """Show the Description column if hidden, else hide it; returns whether shown."""
+        self.desc_choice = not self.desc_shown
+        self._strips.clear()
+        self._header = None
+        self._relayout()
+        self.refresh()
+        return self.desc_choice
+
+    def set_descriptions(self, descriptions: dict[str, str]) -> None:
+        """Record DESCs read: their rows are drawn again."""
+        self.descriptions.update(descriptions)
+        for name in descriptions:
+            self._strips.pop(name, None)
+            if name in self._index:
+                self._refresh_row(self._index[name])
 
     def names_on_screen(self) -> set[str]:
         """The PVs of the rows in view, and the one under the cursor."""
@@ -347,6 +379,8 @@ class WatchTable(ScrollView, can_focus=True):
                 Segment(_pad(_label(column, self._widths[column]), self._widths[column]), style)
                 for column in COLUMNS
             ]
+            if self.desc_shown:
+                segments.insert(1, Segment(_pad("Description", DESC_WIDTH), style))
             self._header = Strip(segments).extend_cell_length(width, style)
         return self._header
 
@@ -362,6 +396,9 @@ class WatchTable(ScrollView, can_focus=True):
             if cursor and kind:  # the cursor's colors, the cell's emphasis
                 style += Style(bgcolor=base.bgcolor)
             segments.append(Segment(_pad(text, self._widths[column]), style))
+        if self.desc_shown:
+            desc = self.descriptions.get(cells[0][0], "")
+            segments.insert(1, Segment(_pad(desc, DESC_WIDTH), base))
         return Strip(segments).extend_cell_length(width, base)
 
     def _row_cells(self, name: str) -> Cells:
@@ -455,7 +492,7 @@ class WatchTable(ScrollView, can_focus=True):
 
     def _grow(self, column: str, width: int) -> None:
         self._need[column] = width
-        if column_widths(self._total, self._need) == self._widths:
+        if self._layout() == self._widths:
             return
         # Not while a frame is being drawn (this runs in render_line): after it.
         if not self._relayout_pending:
@@ -468,13 +505,17 @@ class WatchTable(ScrollView, can_focus=True):
     def _relayout(self) -> None:
         """Widths from the content width and what the columns hold; redraw if they changed."""
         self._relayout_pending = False
-        widths = column_widths(self._total, self._need)
+        widths = self._layout()
         if widths != self._widths:
             self._widths = widths
             self._cells.clear()
             self._strips.clear()
             self._header = None
             self.refresh()
+
+    def _layout(self) -> dict[str, int]:
+        shown = self.desc_shown
+        return column_widths(self._total - (DESC_WIDTH + 1 if shown else 0), self._need)
 
     def notify_style_update(self) -> None:  # a new theme, CSS, focus or pseudo-class
         super().notify_style_update()
