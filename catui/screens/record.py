@@ -37,6 +37,8 @@ __all__ = ["RecordScreen", "summary_lines"]
 #: Alarm limits and the severity field of each.
 _LIMITS = (("HIHI", "HHSV"), ("HIGH", "HSV"), ("LOW", "LSV"), ("LOLO", "LLSV"))
 _GROUP = "group:"
+#: Header facts shown only when they hold something (the table lists them all).
+_IF_SET = frozenset({"EVNT", "SDIS", "AMSG", "DTYP"})
 #: Widest the prompt column gets.
 PROMPT_WIDTH = 28
 
@@ -55,6 +57,8 @@ def summary_lines(view: RecordView) -> list[str]:
         if name not in shown:
             return ""
         value = view.values.get(name)
+        if name in _IF_SET and value is not None and not value.error and not value.text:
+            return ""
         text = "…" if value is None else (f"<{value.error}>" if value.error else safe(value.text))
         return f"{name} {text or chr(34) * 2}"
 
@@ -219,7 +223,9 @@ class RecordScreen(Screen[None]):
         else:
             view.values[message.name] = message.value
             if message.name in table.rows:
-                table.update_cell(message.name, "value", self._value_cell(message.value))
+                table.update_cell(
+                    message.name, "value", self._value_cell(message.value), update_width=True
+                )
         self.show_header()
 
     # -- drawing ----------------------------------------------------------------------

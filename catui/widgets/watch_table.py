@@ -380,7 +380,8 @@ class WatchTable(ScrollView, can_focus=True):
                 for column in COLUMNS
             ]
             if self.desc_shown:
-                segments.insert(1, Segment(_pad("Description", DESC_WIDTH), style))
+                label = "Description" if self.desc_width >= 11 else "Desc"
+                segments.insert(1, Segment(_pad(label, self.desc_width), style))
             self._header = Strip(segments).extend_cell_length(width, style)
         return self._header
 
@@ -398,7 +399,7 @@ class WatchTable(ScrollView, can_focus=True):
             segments.append(Segment(_pad(text, self._widths[column]), style))
         if self.desc_shown:
             desc = self.descriptions.get(cells[0][0], "")
-            segments.insert(1, Segment(_pad(desc, DESC_WIDTH), base))
+            segments.insert(1, Segment(_pad(desc, self.desc_width), base))
         return Strip(segments).extend_cell_length(width, base)
 
     def _row_cells(self, name: str) -> Cells:
@@ -515,7 +516,12 @@ class WatchTable(ScrollView, can_focus=True):
 
     def _layout(self) -> dict[str, int]:
         shown = self.desc_shown
-        return column_widths(self._total - (DESC_WIDTH + 1 if shown else 0), self._need)
+        return column_widths(self._total - (self.desc_width + 1 if shown else 0), self._need)
+
+    @property
+    def desc_width(self) -> int:
+        """The Description column's width: :data:`DESC_WIDTH`, less on a narrow table."""
+        return max(8, min(DESC_WIDTH, self._total // 5))
 
     def notify_style_update(self) -> None:  # a new theme, CSS, focus or pseudo-class
         super().notify_style_update()

@@ -37,9 +37,9 @@ async def test_the_column_is_asked_for_at_80_columns_and_follows_a_reconnect(bro
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.watch_screen.query_one(WatchTable)
         await pilot.pause(0.3)
-        assert not table.desc_shown and "Description" not in header(table)
+        assert not table.desc_shown and "Desc" not in header(table)
         await pilot.press("e")
-        assert table.desc_shown and "Description" in header(table)
+        assert table.desc_shown and "Desc" in header(table)
         await wait_until(pilot, lambda: str(table.get_cell(far, "desc")) == "in the second IOC",
                          what="the DESC read")  # fmt: skip
         assert str(table.get_cell(top, "desc")) == "the root of the severity chain"
@@ -57,7 +57,7 @@ async def test_the_column_is_asked_for_at_80_columns_and_follows_a_reconnect(bro
         await wait_until(pilot, lambda: str(table.get_cell(far, "desc")) == "in the second IOC",
                          timeout=30, what="the DESC read again on reconnect")  # fmt: skip
         await pilot.press("e")
-        assert not table.desc_shown and "Description" not in header(table)
+        assert not table.desc_shown and "Desc" not in header(table)
 
 
 async def test_a_wide_terminal_shows_the_column_unasked(browse) -> None:
