@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Keys: a add (or paste), d remove (ctrl+z puts back), enter/w write, u undo, "
         "/ filter, s sort, p pause, space mark, t stale threshold, f format (precision, "
         "every digit, hex, exponential, text), c copy out, v compare, j journal, "
+        "r record view (its fields, links; enter follows a link), T PV tree (where the "
+        "value and alarm come from), e Description column, "
         "D diagnostics, ctrl+s save, ? help, q quit.  "
         "Session: whenever the console exits (q, or the terminal lost: SSH link dropped, "
         "SIGHUP, SIGTERM) it saves the watchlist, filter and sort to the state file; "
