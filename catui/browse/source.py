@@ -21,7 +21,10 @@ from catui.browse.record import RecordView
 from catui.browse.tree import DEFAULT_DEPTH, PVTree
 from catui.data.seen_names import SeenNames
 
-__all__ = ["BrowseSource"]
+__all__ = ["LIVE_TIMEOUT", "BrowseSource"]
+
+#: Seconds a live refresh searches for names (and waits for each read).
+LIVE_TIMEOUT = 0.5
 
 
 class BrowseSource:
@@ -91,11 +94,15 @@ class BrowseSource:
     def read_alarms(
         self, pvs: list[str], cancelled: Callable[[], bool] | None = None
     ) -> dict[str, Reading]:
-        """Each PV's value, status and severity now (a live view's refresh)."""
+        """Each PV's value, status and severity now (a live view's refresh).
+
+        Searched for :data:`LIVE_TIMEOUT` at most: a name not found then (its IOC
+        gone) must not hold up the next refresh of the others.
+        """
         from catui.browse.fetch import fetch
 
-        results = fetch([Request(pv, ALARM) for pv in pvs], timeout=self.timeout,
-                        cancelled=cancelled)  # fmt: skip
+        results = fetch([Request(pv, ALARM) for pv in pvs],
+                        timeout=min(self.timeout, LIVE_TIMEOUT), cancelled=cancelled)  # fmt: skip
         return {request.pv: reading for request, reading in results.items()}
 
     def read_descriptions(self, names: list[str]) -> dict[str, str]:

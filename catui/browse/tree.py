@@ -229,18 +229,26 @@ class PVTree:
         value: str | None = None,
         severity: int | None = None,
         status: int | None = None,
+        error: str | None = None,
+        detail: str = "",
     ) -> list[TreeNode]:
-        """Apply a live update of ``pv``; returns the nodes that changed (origin marks too)."""
+        """Apply a live update of ``pv``; returns the nodes that changed (origin marks too).
+
+        ``error`` (``"disconnected"``…) says the PV could not be read now; ``""``
+        that it was again (the error is cleared); None leaves it as it is.
+        """
         changed = []
         for node in self.find(pv):
-            before = (node.value, node.severity, node.status)
+            before = (node.value, node.severity, node.status, node.error)
             if value is not None:
                 node.value = value
             if severity is not None:
                 node.severity = severity
             if status is not None:
                 node.status = status
-            if (node.value, node.severity, node.status) != before:
+            if error is not None:
+                node.error, node.detail = error, detail if error else ""
+            if (node.value, node.severity, node.status, node.error) != before:
                 changed.append(node)
         if changed:
             before_origin = self.origin()

@@ -209,13 +209,18 @@ class PVTreeScreen(Screen[None]):
         if cancelled():
             return
         self.post_message(self.Expanded(generation, tree.rows(), True))
+        spent = 0.0
         while self.live_seconds > 0:
-            until = time.monotonic() + self.live_seconds
+            # A slow round (many nodes, a busy machine) is not repeated at once: the
+            # reads take at most a fifth of the time.
+            until = time.monotonic() + max(self.live_seconds, 4 * spent)
             while time.monotonic() < until:
                 if cancelled():
                     return
                 time.sleep(0.05)
+            started = time.monotonic()
             readings = source.read_alarms(tree.pvs(), cancelled=cancelled)
+            spent = time.monotonic() - started
             if cancelled():
                 return
             changed = False
@@ -223,7 +228,10 @@ class PVTreeScreen(Screen[None]):
                 if reading.ok:
                     value, severity, status = reading.text, reading.severity, reading.status
                     changed |= bool(tree.update(name, value=value, severity=severity,
-                                                status=status))  # fmt: skip
+                                                status=status, error=""))  # fmt: skip
+                else:
+                    changed |= bool(tree.update(name, error=reading.error,
+                                                detail=reading.detail))  # fmt: skip
             self.post_message(self.Expanded(generation, tree.rows() if changed else [], True))
 
     def on_pvtree_screen_expanded(self, message: Expanded) -> None:

@@ -113,6 +113,16 @@ def test_live_updates_move_the_origin():
     assert (a.value, a.status) == ("9", 3)
     assert tree.update("a", value="9", severity=MAJOR) == []  # nothing new
     assert tree.update("not-in-the-tree", value="1") == []
+    # Unreadable now, and readable again: the error comes and goes.
+    changed = tree.update("a", error="disconnected", detail="circuit lost")
+    assert set(changed) == {a, tree.root} and (a.error, a.detail) == (
+        "disconnected",
+        "circuit lost",
+    )
+    assert tree.root.origin  # a failed node is no origin
+    assert tree.update("a", error="disconnected", detail="circuit lost") == []
+    changed = tree.update("a", value="9", error="")
+    assert set(changed) == {a, tree.root} and (a.error, a.detail) == ("", "") and a.origin
     changed = tree.update("top", severity=NO)
     assert tree.origin() is None and set(changed) == {tree.root, a}
 

@@ -104,3 +104,22 @@ async def test_cycles_unreachable_targets_and_the_depth_limit_are_said(browse) -
                          what="the tree at depth 7")  # fmt: skip
         assert "depth ≤ 7" in text_of(screen, "#tree-title")
         assert cells(app, browse.pv("deep:7"))[4] == "depth limit"
+
+
+async def test_a_target_that_goes_away_says_so_live_and_comes_back(browse) -> None:
+    val, src = browse.far_pv("far:val"), browse.far_pv("far:src")
+    app = build_app([val], cursor_blink=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("T")
+            screen = await expanded(pilot, app)
+            assert [r.pv for r in screen.rows if r.pv] == [val, src]
+            assert cells(app, src)[2:4] == ["2", "INVALID UDF"]  # never processed
+            browse.far.stop()
+            await wait_until(pilot, lambda: cells(app, src)[2] == "<not found>", timeout=15,
+                             what="the node unreadable")  # fmt: skip
+            browse.far.start()
+            await wait_until(pilot, lambda: cells(app, src)[2] == "2", timeout=30,
+                             what="the node read again")  # fmt: skip
+    finally:
+        browse.far.ensure_running()
