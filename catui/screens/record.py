@@ -5,7 +5,8 @@ Opened with ``r`` on a row. A worker reads every field at once through the app's
 messages and fill in as they arrive (the UI never waits on the network).
 Enter on a link follows it to its record's view, ``backspace`` goes back along
 the path (the breadcrumb line), Enter or ``w`` on another field writes it through
-the armed write dialog (its DBD checks first), Esc closes the view.
+the armed write dialog (its DBD checks first), ``T`` opens the record's PV tree, Esc
+closes the view.
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ class RecordScreen(Screen[None]):
         Binding("w", "write", "Write", tooltip="Write the selected field", id="record-write"),
         Binding("g", "reload", "Read again", tooltip="Read every field again",
                 id="record-reload"),
+        Binding("T", "tree", "PV tree", tooltip="The PV tree of this record: where its "
+                "value and alarm come from", id="record-tree"),
     ]  # fmt: skip
 
     class Planned(Message):
@@ -298,6 +301,11 @@ class RecordScreen(Screen[None]):
     def action_close(self) -> None:
         self._generation += 1  # the worker stops
         self.dismiss(None)
+
+    def action_tree(self) -> None:
+        from catui.screens.pv_tree import PVTreeScreen
+
+        self.app.push_screen(PVTreeScreen(self.view.record))
 
     def action_reload(self) -> None:
         self.open(self.path.current)

@@ -9,6 +9,7 @@ from catui.app_main import build_app
 from catui.browse.fields import TABLE
 from catui.browse.source import BrowseSource
 from catui.dialogs.field_write import FieldWriteDialog
+from catui.screens.pv_tree import PVTreeScreen
 from catui.screens.record import RecordScreen
 from catui.screens.watch import WatchScreen
 from tests.catui.console_helpers import confirm_shown, select, wait_until
@@ -167,3 +168,24 @@ async def test_a_field_is_written_through_the_armed_dialog_with_dbd_checks_first
         assert app.screen.target.enum_strings[:2] == ("Passive", "Event")
         await pilot.press("escape")
     browse.near.dbpf("write:long.DESC", "write checks")
+
+
+async def test_a_record_that_is_not_there_says_so_and_the_ui_does_not_wait(browse) -> None:
+    gone = browse.pv("nowhere:at:all")
+    app = build_app([gone], cursor_blink=False, browser=BrowseSource(timeout=1.0))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert header(app).endswith(f"{gone}: reading…")  # drawn before any answer
+        screen = screen_of(app)
+        await wait_until(pilot, lambda: screen.ready, what="the failure")
+        assert f"{gone}: not found" in header(app)
+        # T: the record's PV tree, from the view.
+        await pilot.press("escape")
+        top = browse.pv("sev:top")
+        app.watch_screen.add_names([top])
+        select(pilot, top)
+        await pilot.press("r")
+        await opened(pilot, app, top)
+        await pilot.press("T")
+        assert isinstance(app.screen, PVTreeScreen) and app.screen.pv == top
