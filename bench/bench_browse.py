@@ -21,6 +21,10 @@ after one unmeasured warm-up round:
   node's value and record type, then each record's input links, level by level, each
   level in one batch
 * ``tree, read()``     -- the same expansion reading every name with ``read()``
+* ``record screen``    -- in the console (headless, 120×40): from ``r`` on the record's
+  row to the record view showing every field (its worker's messages applied)
+* ``tree screen``      -- from ``T`` on the tree's root to the PV tree screen showing the
+  whole tree
 
 Each figure is the wall-clock time from the call to the complete result; the table
 gives the median, minimum and maximum. Nothing leaves 127.0.0.1: the clients run with
@@ -141,6 +145,45 @@ def tree_one_by_one() -> int:
     return count
 
 
+#: The console's cases: the row, the key, the case's name.
+CASES = [(0, "r", "record screen"), (1, "T", "tree screen")]
+
+
+def screens(runs: int) -> dict[str, tuple[list[float], int]]:
+    """The record view and the PV tree in the console: key press to everything shown."""
+    import asyncio
+
+    from catui.app_main import build_app
+    from catui.widgets.watch_table import WatchTable
+
+    times: dict[str, list[float]] = {name: [] for _, _, name in CASES}
+    counts: dict[str, int] = {}
+
+    async def measure() -> None:
+        names = [PREFIX + "rec", PREFIX + "t0"]
+        app = build_app(names, cursor_blink=False, state_path=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = app.watch_screen.query_one(WatchTable)
+            for round_ in range(runs + 1):
+                for row, key, name in CASES:
+                    table.move_cursor(row=row)
+                    await pilot.pause()
+                    start = time.perf_counter()
+                    await pilot.press(key)
+                    screen = app.screen
+                    while not getattr(screen, "ready", False):
+                        await asyncio.sleep(0.002)
+                    if round_:
+                        times[name].append(time.perf_counter() - start)
+                    view = getattr(screen, "view", None)
+                    counts[name] = len(view.values) if view is not None else len(screen.rows)  # type: ignore[attr-defined]
+                    await pilot.press("escape")
+                    await pilot.pause()
+
+    asyncio.run(measure())
+    return {name: (times[name], counts[name]) for name in times}
+
+
 def run(cases: dict[str, Callable[[], int]], runs: int) -> dict[str, tuple[list[float], int]]:
     times: dict[str, list[float]] = {name: [] for name in cases}
     counts: dict[str, int] = {}
@@ -172,6 +215,7 @@ def main() -> int:
                 "tree, read()": tree_one_by_one,
             }
             results = run(cases, args.runs)
+            results.update(screens(args.runs))
     print(f"{args.runs} runs; calcout record; tree of {args.nodes} calc records, fan-out "
           f"{args.fan_out}")  # fmt: skip
     print(f"{'case':<16} {'items':>6} {'median':>9} {'min':>9} {'max':>9}")

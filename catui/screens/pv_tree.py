@@ -24,6 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
 from catui.browse.links import CONSTANT, HARDWARE, JSON
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = ["LIVE_SECONDS", "PVTreeScreen", "alarm_text", "marks_text", "origin_line"]
 
+#: Seconds between redraws while the tree expands.
+EXPANDING_SECONDS = 0.25
 #: Seconds between the live reads of the tree's nodes.
 LIVE_SECONDS = 1.0
 SEVERITY_STYLE = {1: "bold #ffd75f", 2: "bold #ff4d4d", 3: "bold #ff5fff"}
@@ -163,6 +166,12 @@ class PVTreeScreen(Screen[None]):
         #: Live reads made since the tree was expanded (the title says it is live).
         self.live_rounds = 0
         self._generation = 0
+        #: The newest snapshot not shown yet, and the timer that shows it.
+        self._latest: list[TreeRow] | None = None
+        self._show_timer: Timer | None = None
+        #: The rows in the table, and their shape (which node on which row).
+        self._shown: list[TreeRow] = []
+        self._shape: list[tuple[int, str, str, bool]] = []
 
     @property
     def catui(self) -> CatuiApp:
@@ -185,11 +194,12 @@ class PVTreeScreen(Screen[None]):
     @property
     def ready(self) -> bool:
         """The tree is expanded (live reads may follow)."""
-        return self.complete and bool(self.rows)
+        return self.complete and bool(self.rows) and self._latest is None
 
     def start(self) -> None:
         self._generation += 1
         self.rows, self.complete, self.live_rounds = [], False, 0
+        self._latest = None
         self.show()
         self.read(self.pv, self.max_depth, self._generation)
 
@@ -239,9 +249,23 @@ class PVTreeScreen(Screen[None]):
             return
         if self.complete and message.complete:
             self.live_rounds += 1
-        self.complete = message.complete
         if message.rows:
-            self.rows = message.rows
+            self._latest = message.rows
+        if message.complete:
+            # Complete (or a live change): shown now.
+            self.complete = True
+            self._show_latest()
+        elif self._show_timer is None:
+            # While it expands, a round every few milliseconds: drawing each would
+            # slow the reads (one interpreter) more than it shows.
+            self._show_timer = self.set_timer(EXPANDING_SECONDS, self._show_latest)
+
+    def _show_latest(self) -> None:
+        if self._show_timer is not None:
+            self._show_timer.stop()
+            self._show_timer = None
+        if self._latest is not None:
+            self.rows, self._latest = self._latest, None
             self.show()
         else:
             self.show_title()
@@ -256,24 +280,37 @@ class PVTreeScreen(Screen[None]):
             f"{'s' if nodes != 1 else ''} · {state}"
         )
 
+    def _cells(self, row: TreeRow) -> tuple[Text, ...]:
+        node = _node_text(row)
+        if row.origin:
+            node.stylize("reverse" if self.catui.monochrome else "bold")
+        return (
+            node,
+            Text(row.flags, style="dim"),
+            _value_text(row),
+            alarm_text(row),
+            Text(marks_text(row), style="bold" if row.origin else ""),
+        )
+
     def show(self) -> None:
         self.show_title()
         self.query_one("#tree-summary", Static).update(origin_line(self.rows))
         table = self.query_one(DataTable)
+        shape = [(r.depth, r.field, r.pv, r.last) for r in self.rows]
+        if shape == self._shape and len(self._shown) == len(self.rows):
+            # The same nodes (a live change): only the rows that changed are redrawn.
+            keys = ("node", "flags", "value", "alarm", "marks")
+            for index, (row, before) in enumerate(zip(self.rows, self._shown, strict=True)):
+                if row != before:
+                    for key, cell in zip(keys, self._cells(row), strict=True):
+                        table.update_cell(str(index), key, cell)
+            self._shown = list(self.rows)
+            return
         cursor = table.cursor_row
         table.clear()
         for index, row in enumerate(self.rows):
-            node = _node_text(row)
-            if row.origin:
-                node.stylize("reverse" if self.catui.monochrome else "bold")
-            table.add_row(
-                node,
-                Text(row.flags, style="dim"),
-                _value_text(row),
-                alarm_text(row),
-                Text(marks_text(row), style="bold" if row.origin else ""),
-                key=str(index),
-            )
+            table.add_row(*self._cells(row), key=str(index))
+        self._shape, self._shown = shape, list(self.rows)
         if self.rows:
             table.move_cursor(row=min(cursor, len(self.rows) - 1), animate=False)
 

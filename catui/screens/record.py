@@ -11,6 +11,7 @@ closes the view.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -19,7 +20,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
+from textual.widgets.data_table import ColumnKey
 
 from catui.browse.fields import FieldDef
 from catui.browse.path import BrowsePath
@@ -40,6 +43,14 @@ _LIMITS = (("HIHI", "HHSV"), ("HIGH", "HSV"), ("LOW", "LSV"), ("LOLO", "LLSV"))
 _GROUP = "group:"
 #: Header facts shown only when they hold something (the table lists them all).
 _IF_SET = frozenset({"EVNT", "SDIS", "AMSG", "DTYP"})
+#: Seconds between redraws while fields arrive.
+APPLY_SECONDS = 0.05
+#: Seconds the table waits for the first values once the fields are known: a record's
+#: reads take tens of milliseconds when the UI does not draw meanwhile (the GIL), so it
+#: is made once with them all; from a slow IOC, with what came, the rest filling in.
+FIRST_APPLY_SECONDS = 0.15
+#: The value column's width before the screen's size is known (then: what is left).
+VALUE_WIDTH = 30
 #: Widest the prompt column gets.
 PROMPT_WIDTH = 28
 
@@ -134,20 +145,31 @@ class RecordScreen(Screen[None]):
             self.error, self.detail, self.host = view.error, view.detail, view.host
 
     class Arrived(Message):
-        """One field's value (None: the IOC does not have the field)."""
+        """Field values are waiting in the screen's inbox (posted when it stops being empty)."""
 
-        def __init__(self, generation: int, name: str, value: FieldValue | None) -> None:
+        def __init__(self, generation: int) -> None:
             super().__init__()
             self.generation = generation
-            self.name = name
-            self.value = value
+
+    class Finished(Message):
+        """Every read of the record is done."""
+
+        def __init__(self, generation: int) -> None:
+            super().__init__()
+            self.generation = generation
 
     def __init__(self, pv: str) -> None:
         super().__init__()
         self.path = BrowsePath(record_name(pv))
         self.view = RecordView(self.path.current)
         self._generation = 0
-        self._write: Any = None  # (pv, link) of the field write in its dialog
+        #: Values arrived and not drawn yet (None: the field is not on the IOC), left by
+        #: the worker under the lock.
+        self._inbox: dict[str, FieldValue | None] = {}
+        self._inbox_lock = threading.Lock()
+        self._apply_due = False
+        self._rows_due = False  # the plan is known, the table not made yet
+        self._apply_timer: Timer | None = None
 
     @property
     def catui(self) -> CatuiApp:
@@ -159,7 +181,7 @@ class RecordScreen(Screen[None]):
         table: DataTable[Any] = DataTable(id="record-fields", cursor_type="row")
         table.add_column("Field", key="field")
         table.add_column("Prompt", key="prompt")
-        table.add_column("Value", key="value")
+        table.add_column("Value", key="value", width=VALUE_WIDTH)
         yield table
         yield Footer(compact=True)
 
@@ -167,16 +189,30 @@ class RecordScreen(Screen[None]):
         self.query_one(DataTable).focus()
         self.open(self.path.current)
 
+    def on_resize(self) -> None:
+        # The value column takes the rest of the width: measuring its cells as they
+        # change (DataTable's update_width) costs a pass over every row each time.
+        table = self.query_one(DataTable)
+        column = table.columns.get(ColumnKey("value"))
+        if column is not None:
+            column.width = max(VALUE_WIDTH, self.size.width - 10 - PROMPT_WIDTH - 8)
+            column.auto_width = False
+            table.refresh()
+
     @property
     def ready(self) -> bool:
         """Every field shown has its value (or error), or the record could not be read."""
         view = self.view
-        return bool(view.error) or bool(view.record_type and view.complete)
+        done = bool(view.error) or bool(view.record_type and view.complete)
+        return done and not (self._apply_due or self._rows_due or self._inbox)
 
     # -- reading ------------------------------------------------------------------------
     def open(self, record: str) -> None:
         """Show ``record`` (the path already says it), reading it afresh."""
-        self._generation += 1
+        with self._inbox_lock:
+            self._generation += 1
+            self._inbox.clear()
+        self._rows_due = False
         self.view = RecordView(record)
         self.query_one(DataTable).clear()
         self.show_header()
@@ -195,9 +231,11 @@ class RecordScreen(Screen[None]):
             if not field:
                 self.post_message(self.Planned(generation, view))
             else:
-                self.post_message(self.Arrived(generation, field, view.values.get(field)))
+                self.deliver(generation, {field: view.values.get(field)})
 
         self.catui.browser.read_record(record, on_update=update, cancelled=cancelled)
+        if not cancelled():
+            self.post_message(self.Finished(generation))
 
     def on_record_screen_planned(self, message: Planned) -> None:
         if message.generation != self._generation:
@@ -209,26 +247,64 @@ class RecordScreen(Screen[None]):
             if not field.readable:
                 view.values.setdefault(field.name, FieldValue(field, error=NOT_READABLE))
         view.error, view.detail, view.host = message.error, message.detail, message.host
-        self.show_fields()
-        self.show_header()
+        if view.error:
+            self.show_header()
+            return
+        # The rows are made with the first values (the reads are under way): one
+        # table built, not a table of "…" and then every cell again.
+        self._rows_due = True
+        self._apply_soon(FIRST_APPLY_SECONDS)
+
+    def deliver(self, generation: int, values: dict[str, FieldValue | None]) -> None:
+        """Leave field values for the screen (any thread): one message while it has some.
+
+        A record's fields arrive within milliseconds: a message and a frame for them
+        all, rather than one each (150 messages cost the UI more than the reads).
+        """
+        with self._inbox_lock:
+            if generation != self._generation:
+                return
+            wake = not self._inbox
+            self._inbox.update(values)
+        if wake:
+            self.post_message(self.Arrived(generation))
 
     def on_record_screen_arrived(self, message: Arrived) -> None:
-        if message.generation != self._generation:
-            return
+        if message.generation == self._generation:
+            self._apply_soon()
+
+    def on_record_screen_finished(self, message: Finished) -> None:
+        if message.generation == self._generation and (self._apply_due or self._inbox):
+            self._apply_pending()
+
+    def _apply_soon(self, seconds: float = APPLY_SECONDS) -> None:
+        if not self._apply_due:
+            self._apply_due = True
+            self._apply_timer = self.set_timer(seconds, self._apply_pending, name="record-values")
+
+    def _apply_pending(self) -> None:
+        if self._apply_timer is not None:
+            self._apply_timer.stop()
+            self._apply_timer = None
+        self._apply_due = False
+        with self._inbox_lock:
+            pending, self._inbox = self._inbox, {}
         view, table = self.view, self.query_one(DataTable)
-        if message.value is None:  # not on this IOC
-            field = view.field(message.name)
-            if field is not None:
-                view.fields.remove(field)
-                view.absent.append(message.name)
-            if message.name in table.rows:
-                table.remove_row(message.name)
-        else:
-            view.values[message.name] = message.value
-            if message.name in table.rows:
-                table.update_cell(
-                    message.name, "value", self._value_cell(message.value), update_width=True
-                )
+        rows_due, self._rows_due = self._rows_due, False
+        for name, value in pending.items():
+            if value is None:  # not on this IOC
+                field = view.field(name)
+                if field is not None:
+                    view.fields.remove(field)
+                    view.absent.append(name)
+                if not rows_due and name in table.rows:
+                    table.remove_row(name)
+            else:
+                view.values[name] = value
+                if not rows_due and name in table.rows:
+                    table.update_cell(name, "value", self._value_cell(value))
+        if rows_due:
+            self.show_fields()
         self.show_header()
 
     # -- drawing ----------------------------------------------------------------------
@@ -349,7 +425,7 @@ class RecordScreen(Screen[None]):
         if field is None:
             return
         reading = self.catui.browser.read_field(pv)
-        self.post_message(self.Arrived(generation, name, field_value(field, reading)))
+        self.deliver(generation, {name: field_value(field, reading)})
 
 
 _SEVERITY_STYLE = {1: "bold #ffd75f", 2: "bold #ff4d4d", 3: "bold #ff5fff"}
