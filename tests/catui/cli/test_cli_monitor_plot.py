@@ -81,7 +81,7 @@ def test_plot_draws_a_live_chart_and_writes_the_csv(plot_ioc, tool_argv, tmp_pat
     assert "\x1b[38;5;75m" in text  # trace 0 in its colour on a terminal
     frame = _last_frame(text)
     assert len(frame) == 23 and all(len(line) <= 80 for line in frame)
-    assert ramp in frame[0] and sine in frame[0] or (ramp in frame[0] and sine in frame[1])
+    assert ramp in frame[0] and sine in frame[0]  # 80 columns: both entries on one row
     assert "catui monitor --plot · 30 s" in "\n".join(frame)
     assert sum(1 for line in frame for ch in line if 0x2800 < ord(ch) <= 0x28FF) > 20
     assert "●" in frame[0] and ("■" in frame[0] or "■" in frame[1])  # markers, in the legend
