@@ -22,7 +22,7 @@ from textual.widgets import Footer
 
 from catui.dialogs.prompt import PromptDialog
 from catui.model import PVState
-from catui.plot.chart import Chart, TraceSource, follow_window, strip_chart
+from catui.plot.chart import Chart, LiveStripChart, TraceSource, follow_window
 from catui.plot.history import HistoryStore
 from catui.plot.render import BRAILLE, MAX_TRACES, chart_layout
 from catui.screens.chart_export import ExportingScreen, exact_rows, write_csv
@@ -117,6 +117,7 @@ class StripChartScreen(ExportingScreen):
         self.y_limits: tuple[float, float] | None = None
         self.window: tuple[float, float] = (0.0, 1.0)
         self.exported = None
+        self._live = LiveStripChart()
 
     def compose(self) -> ComposeResult:
         yield PlotCanvas(self.draw, id="strip-chart")
@@ -166,9 +167,9 @@ class StripChartScreen(ExportingScreen):
         y_range: str | tuple[float, float] = self.y_mode
         if self.y_mode == "typed":
             y_range = self.y_limits if self.y_limits is not None else "auto"
-        return strip_chart(
-            width, height, sources, *self.window, cursor=cursor, y_range=y_range, tz=self.tz,
-            title=self.chart_title(),
+        return self._live.draw(
+            width, height, sources, *self.window, end, cursor=cursor, y_range=y_range,
+            tz=self.tz, title=self.chart_title(),
         )  # fmt: skip
 
     def tick(self) -> None:
