@@ -1,8 +1,9 @@
 """A live strip chart's cost: ``PYTHONPATH=. python bench/bench_plot_live.py``.
 
-The chart screen of the console is not built yet; this measures its drawing part, the
-:class:`~catui.widgets.plot_canvas.PlotCanvas`, as the screen will drive it: 8 PVs at
-10 Hz each (appended to their histories on the UI thread, as the console will), the
+This measures the chart screen's drawing part, the
+:class:`~catui.widgets.plot_canvas.PlotCanvas`, as the screen drives it (a
+:class:`~catui.plot.chart.LiveStripChart`): 8 PVs at 10 Hz each (appended to their
+histories on the UI thread, as the console does), the
 chart following the newest 10 minutes and redrawn at 10 Hz, at 120×40 and 80×24.  Side
 by side, in the same run, the same app with the same updates and no chart drawn.
 
