@@ -72,7 +72,11 @@ async def test_history_recorded_for_rows_off_screen(plot_ioc):
         await wait_until(pilot, lambda: ramp in store and store[ramp].total >= 10,
                          what="ramp samples")  # fmt: skip
         state = app.watch_screen.watchlist.states[ramp]
-        assert state.pending or state.updates  # stashed: the recorder read it undecoded
+        # Off screen, its updates are stashed, not decoded: the recorder leaves them so.
+        await wait_until(pilot, lambda: state.pending, what="a stashed update")
+        total = store[ramp].total
+        await wait_until(pilot, lambda: store[ramp].total > total and state.pending,
+                         what="recorded and still stashed")  # fmt: skip
         times, values, _ = store[ramp].samples()
         # Consecutive IOC samples 0.1 s apart count up by one (the drain may skip some).
         steps = np.diff(values) % 100
