@@ -1,8 +1,9 @@
 """A live strip chart's cost: ``PYTHONPATH=. python bench/bench_plot_live.py``.
 
-The chart screen of the console is not built yet; this measures its drawing part, the
-:class:`~catui.widgets.plot_canvas.PlotCanvas`, as the screen will drive it: 8 PVs at
-10 Hz each (appended to their histories on the UI thread, as the console will), the
+This measures the chart screen's drawing part, the
+:class:`~catui.widgets.plot_canvas.PlotCanvas`, as the screen drives it (a
+:class:`~catui.plot.chart.LiveStripChart`): 8 PVs at 10 Hz each (appended to their
+histories on the UI thread, as the console does), the
 chart following the newest 10 minutes and redrawn at 10 Hz, at 120×40 and 80×24.  Side
 by side, in the same run, the same app with the same updates and no chart drawn.
 
@@ -26,7 +27,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 
 from bench.bench_console import FrameClock
-from catui.plot.chart import Chart, TraceSource, follow_window, strip_chart
+from catui.plot.chart import Chart, LiveStripChart, TraceSource, follow_window, strip_chart
 from catui.plot.history import History
 from catui.plot.render import chart_layout
 from catui.widgets.plot_canvas import PlotCanvas
@@ -40,8 +41,9 @@ PRESSES = 20
 class LiveChart(App[None]):
     """8 histories fed at 10 Hz; the chart (if ``chart``) redrawn at each feed."""
 
-    def __init__(self, chart: bool, scroll: bool = False) -> None:
+    def __init__(self, chart: bool, scroll: bool = False, live: bool = False) -> None:
         super().__init__()
+        self.live = LiveStripChart() if live else None
         self.with_chart = chart
         self.scroll = scroll
         self.histories = [History() for _ in range(TRACES)]
@@ -63,7 +65,11 @@ class LiveChart(App[None]):
             t0, t1 = now - WINDOW, now
         else:  # on the column grid: only the newest column and the legend change
             columns = chart_layout(width, height, TRACES, axes=2).columns
-            t0, t1 = follow_window(time.time(), WINDOW, columns)
+            now = time.time()
+            t0, t1 = follow_window(now, WINDOW, columns)
+            if self.live is not None:  # as the chart screen draws: the plot per pixel column
+                return self.live.draw(width, height, self.sources, t0, t1, now, cursor=cursor,
+                                      title="10 min · following")  # fmt: skip
         return strip_chart(width, height, self.sources, t0, t1, cursor=cursor,
                            title="10 min · following")  # fmt: skip
 
@@ -88,9 +94,9 @@ class LiveChart(App[None]):
 
 
 async def run_case(
-    chart: bool, size: tuple[int, int], seconds: float, scroll: bool = False
+    chart: bool, size: tuple[int, int], seconds: float, scroll: bool = False, live: bool = False
 ) -> dict[str, Any]:
-    app = LiveChart(chart, scroll)
+    app = LiveChart(chart, scroll, live)
     async with app.run_test(size=size) as pilot:
         clock = FrameClock(app, render=True)
         await pilot.pause(1.0)
@@ -125,10 +131,14 @@ def main() -> int:
     print("machine: shared, 2 cores; figures move with the neighbours' load")
     for size in ((120, 40), (80, 24)):
         without = asyncio.run(run_case(False, size, args.seconds))
-        for scroll in (False, True):
-            with_chart = asyncio.run(run_case(True, size, args.seconds, scroll))
+        for scroll, live in ((False, True), (False, False), (True, False)):
+            with_chart = asyncio.run(run_case(True, size, args.seconds, scroll, live))
             keys = with_chart["keys"]
-            how = "scrolling at every redraw" if scroll else "on the column grid"
+            how = (
+                "scrolling at every redraw" if scroll
+                else "column grid, plot per pixel column (the chart screen)" if live
+                else "column grid, plot at every redraw"
+            )  # fmt: skip
             print(
                 f"{size[0]}×{size[1]} ({how}): CPU {without['cpu']:.1f} % without the chart, "
                 f"{with_chart['cpu']:.1f} % with it "

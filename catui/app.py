@@ -28,6 +28,7 @@ from catui.log_capture import LogCapture
 from catui.low_bandwidth import LOW_BANDWIDTH_HZ, MONO_THEME, no_color_requested, textual_no_color
 from catui.messages import Mailbox, TerminalLost, WriteChecked, WriteFinished
 from catui.model import SORTS, ControlInfo
+from catui.plot.recorder import Recorder
 from catui.screens.watch import WatchScreen
 from catui.write_link import WriteLink
 from catui.write_outcome import (
@@ -188,6 +189,8 @@ class CatuiApp(App[None]):
         self.feed = feed
         self.mailbox = Mailbox()
         self.feed.attach(self.mailbox)
+        #: History of every watched PV since it was first seen (the charts' data).
+        self.recorder = Recorder(clock=clock)
         self.watchlist_path = watchlist_path
         self.write_timeout = write_timeout
         self.refresh_hz = refresh_hz

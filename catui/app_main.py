@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="catui",
         description="catui — EPICS Channel Access console: watch, inspect and write PVs.",
         epilog="Keys: a add (or paste), d remove (ctrl+z puts back), enter/w write, u undo, "
-        "/ filter, s sort, p pause, space mark, t stale threshold, f format (precision, "
+        "/ filter, s sort, p pause, space mark, g plot (strip chart or waveform), "
+        "t stale threshold, f format (precision, "
         "every digit, hex, exponential, text), c copy out, v compare, j journal, "
         "r record view (its fields, links; enter follows a link), T PV tree (where the "
         "value and alarm come from), e Description column, "

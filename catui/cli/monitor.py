@@ -68,6 +68,24 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_separator(parser)
     add("--duration", type=common.positive_seconds, default=None, metavar="SECONDS",
         help="stop after SECONDS (default: run until Ctrl+C)")  # fmt: skip
+    add(
+        "--plot",
+        action="store_true",
+        help="draw the PVs (at most 8) as a live strip chart instead of printing lines",
+    )
+    add(
+        "--window",
+        type=common.positive_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="--plot: the time window shown (default 60)",
+    )
+    add(
+        "--csv",
+        default=None,
+        metavar="FILE",
+        help="--plot: at the end, write the exact samples received to FILE (CSV)",
+    )
     common.add_timeout_option(parser)
     return parser
 
@@ -305,14 +323,22 @@ def _main(argv: Sequence[str] | None) -> int:
     common.prepare()
     # Ctrl+C ends the run cleanly even when started with SIGINT ignored (``cmd &``).
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    monitor = Monitor(args.pvs, args, sys.stdout)
+    if args.csv and not args.plot:
+        build_parser().error("--csv goes with --plot")
+    monitor: Monitor
+    if args.plot:
+        from catui.cli.plot import PlotMonitor
+
+        monitor = PlotMonitor(args.pvs, args, sys.stdout, args.window, sys.stdout.isatty())
+    else:
+        monitor = Monitor(args.pvs, args, sys.stdout)
     if not monitor.subs:
         return 1
     started = time.monotonic()
     try:
         monitor.run(timeout, args.duration)
     except KeyboardInterrupt:
-        return 0
+        return _write_csv(monitor, args.csv, 0)
     except Exception as exc:
         common.report_failure(PROG, " ".join(sub.pv_name for sub in monitor.subs), exc)
         return 1
@@ -326,7 +352,20 @@ def _main(argv: Sequence[str] | None) -> int:
         connected = name in monitor.ever_connected
         why = "connected, but no data came" if connected else "never connected"
         common.report_failure(PROG, name, why)
-    return 1 if completed and (missing or monitor.invalid) else 0
+    return _write_csv(monitor, args.csv, 1 if completed and (missing or monitor.invalid) else 0)
+
+
+def _write_csv(monitor: Monitor, path: str | None, status: int) -> int:
+    """--plot --csv: the samples to ``path`` (a failure to write is status 1, in words)."""
+    if path is None or not hasattr(monitor, "write_csv"):
+        return status
+    try:
+        rows = monitor.write_csv(path)
+    except OSError as exc:
+        common.report_failure(PROG, path, exc.strerror or str(exc))
+        return 1
+    print(f"{PROG}: {rows} samples written to {path}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -141,13 +141,41 @@ SNAPSHOTS: dict[str, tuple[str, ...]] = {
     "formats": ("f", *("down",) * 9, "f"),
     "record_view": ("r",),
     "pv_tree": (*("down",) * 11, "T"),
+    # g: the temperature's strip chart (alarm bands), with the cursor; two PVs of two
+    # units (two axes); the trace's waveform.
+    "strip_chart": ("g", "end", *("left",) * 20),
+    "strip_chart_two": ("space", "down", "space", "g"),
+    "waveform": (*("down",) * 8, "g", "right"),
 }
+
+
+def fill_histories(app: CatuiApp) -> None:
+    """Ten minutes of fixed history before :data:`STAMP` for the chart states: the
+    temperature swings through its limits, is disconnected for a minute and spikes once;
+    the setpoint steps."""
+    store = app.recorder.store
+    temperature = store.history("demo:temperature")
+    for i in range(600):
+        t = STAMP - 600.0 + i
+        if 300 <= i < 360:
+            if i == 300:
+                temperature.disconnect(t)
+            continue
+        value = 99.0 if i == 420 else 50.0 + 40.0 * math.sin(i / 40.0)
+        severity = 2 if value > 85 or value < 15 else 1 if value > 75 or value < 25 else 0
+        temperature.append(t, value, severity)
+    setpoint = store.history("demo:setpoint")
+    for t, value in ((STAMP - 700.0, -10.0), (STAMP - 400.0, 20.0), (STAMP - 150.0, 1.5)):
+        setpoint.append(t, value, 0)
 
 
 def snapshot_case(name: str) -> tuple[CatuiApp, Callable[[Pilot[None]], Awaitable[None]]]:
     """A fresh app and what to do before the screenshot of state ``name``."""
     app, feed = make_app()
-    return app, _then(feed, *SNAPSHOTS[name])
+    keys = SNAPSHOTS[name]
+    if "g" in keys:
+        fill_histories(app)
+    return app, _then(feed, *keys)
 
 
 def write_screenshots(directory: Path) -> list[Path]:

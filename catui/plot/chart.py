@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from catui.plot.decimate import Columns
 from catui.plot.history import DISCONNECTED, History
 from catui.plot.render import (
     BRAILLE,
@@ -24,6 +25,7 @@ from catui.plot.render import (
     TimeAxis,
     Trace,
     ValueAxis,
+    _legend,
     alarm_overlay,
     auto_range,
     chart_layout,
@@ -31,7 +33,14 @@ from catui.plot.render import (
     render_chart,
 )
 
-__all__ = ["Chart", "TraceSource", "follow_window", "format_reading", "strip_chart"]
+__all__ = [
+    "Chart",
+    "LiveStripChart",
+    "TraceSource",
+    "follow_window",
+    "format_reading",
+    "strip_chart",
+]
 
 #: How the value axes are ranged: from the data, from the PVs' LOPR/HOPR, or given.
 YRange = str | tuple[float, float]
@@ -176,3 +185,92 @@ def strip_chart(
         layout, traces, axes, x_axis, bands=bands, limits=limits, cursor=cursor, title=title
     )
     return Chart(lines, layout)
+
+
+def _reading(source: TraceSource, at: float | None) -> tuple[str, int | None, bool]:
+    sample = source.history.latest if at is None else source.history.value_at(at)
+    if sample is None:
+        return "", None, True
+    connected = sample.severity != DISCONNECTED
+    return (format_reading(sample.value, source.precision),
+            sample.severity if connected else None, connected)  # fmt: skip
+
+
+class LiveStripChart:
+    """A following strip chart on a fixed column grid: the plot is drawn again only when
+    a new pixel column begins; in between, only the legend (the newest values).
+
+    At 10 redraws a second, a 10-minute window on 224 pixel columns begins a column
+    every 2.7 s: the plot is drawn once in 27 redraws, the legend (a few string
+    joins) at each.  The newest column shows what it held when it began and fills in at
+    the next one; anything else that changes the picture (size, window, cursor, value
+    axis, title, the PVs) draws it at once.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[object, ...] | None = None
+        self._chart: Chart | None = None
+        self._traces: list[Trace] = []
+        self.plots = 0  # how many times the plot was drawn (for tests and benchmarks)
+
+    def draw(
+        self,
+        width: int,
+        height: int,
+        sources: Sequence[TraceSource],
+        t0: float,
+        t1: float,
+        now: float,
+        *,
+        cursor: int | None = None,
+        y_range: YRange = "auto",
+        tz: datetime.tzinfo | None = None,
+        title: str = "",
+        mode: str = BRAILLE,
+    ) -> Chart:
+        """:func:`strip_chart`'s chart, its plot as of the pixel column ``now`` falls in."""
+        cached = self._chart
+        pixel = None
+        if cached is not None and cached.layout.columns:
+            pixel = math.floor(now / ((t1 - t0) / cached.layout.columns))
+        key = (width, height, t0, t1, pixel, cursor, y_range, title, mode, tz,
+               tuple((s.name, s.units, s.display, s.alarm, s.warning, s.precision)
+                     for s in sources))  # fmt: skip
+        if cached is None or key != self._key:
+            chart = strip_chart(width, height, sources, t0, t1, cursor=cursor, y_range=y_range,
+                                tz=tz, title=title, mode=mode)  # fmt: skip
+            self.plots += 1
+            if chart.layout.columns:
+                pixel = math.floor(now / ((t1 - t0) / chart.layout.columns))
+            self._key = (*key[:4], pixel, *key[5:])
+            self._chart = chart
+            return chart
+        layout = cached.layout
+        if not layout.legend_rows or not layout.fits:
+            return cached
+        at = None
+        if cursor is not None and layout.plot_width:
+            clamped = max(0, min(cursor, layout.plot_width - 1))
+            at = cursor_position(layout, TimeAxis(t0, t1, tz), clamped)
+        traces = []
+        for source in sources:
+            reading, severity, connected = _reading(source, at)
+            axis = 0 if layout.axes == 1 else _axis_of(sources, source)
+            traces.append(
+                Trace(_NO_COLUMNS, source.name, reading, source.units, severity, axis, connected)
+            )
+        lines = list(cached.lines)
+        lines[: layout.legend_rows] = _legend(layout, traces)
+        self._chart = Chart(lines, layout)
+        return self._chart
+
+
+_NO_COLUMNS = Columns.empty(0)
+
+
+def _axis_of(sources: Sequence[TraceSource], source: TraceSource) -> int:
+    units: list[str] = []
+    for s in sources:
+        if s.units not in units:
+            units.append(s.units)
+    return 1 if len(units) > 1 and source.units == units[1] else 0

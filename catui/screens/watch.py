@@ -33,6 +33,7 @@ from catui.lag import LagMeter
 from catui.live_snapshot import put_rows, snapshot_rows
 from catui.messages import Drained, WriteChecked, WriteFinished
 from catui.model import CONNECTED, PVState, Watchlist, format_cycle, printable
+from catui.screens.chart_screens import chart_screen
 from catui.screens.compare import CompareScreen
 from catui.screens.diagnostics import DiagnosticsScreen
 from catui.screens.help import HelpScreen
@@ -86,6 +87,8 @@ class WatchScreen(Screen[None]):
         Binding("f", "format", "Format", tooltip="Show the selected (or marked) values "
                 "another way: precision, every digit, hex, exponential; text or numbers",
                 id="watch-format", show=False),
+        Binding("g", "plot", "Plot", tooltip="Strip chart of the selected (or marked) PVs; "
+                "an array PV: its waveform", id="watch-plot"),
         Binding("ctrl+s", "save", "Save", tooltip="Save the watchlist to a file",
                 id="watch-save"),
         Binding("question_mark", "help", "Help", tooltip="Show the keys", id="watch-help",
@@ -202,6 +205,7 @@ class WatchScreen(Screen[None]):
         seen = table.names_on_screen()
         stashed = self._stashed
         self._stashed = now_stashed = {}
+        record = self.catui.recorder.record
         for name, status, severity, stamp in box.alarms:
             state = states.get(name)
             if state is not None:
@@ -227,6 +231,7 @@ class WatchScreen(Screen[None]):
             control = controls.get(name)
             if control is not None:
                 state.control = control
+            record(state)
             changed.append(state)
         # Stashed at an earlier tick and not replaced since (a quiet PV): decode it
         # now, rather than keep the received buffer it views alive.
@@ -439,6 +444,11 @@ class WatchScreen(Screen[None]):
         # The dialog follows the PV's connection (a disconnected one cannot be armed).
         dialog = WriteDialog(WriteTarget.from_state(state), link, lambda: state.connection)
         self.app.push_screen(dialog, chosen)
+
+    def action_plot(self) -> None:
+        states = self.selected_states()
+        if states:
+            self.app.push_screen(chart_screen(states, self.catui))
 
     def action_mark(self) -> None:
         self.query_one(WatchTable).action_mark()

@@ -1,0 +1,172 @@
+"""An array PV's value against its index (``g`` on an array row), live, with a cursor and zoom.
+
+Redrawn at most at the console's refresh rate, and only when the PV sent a new array
+(the decoded value is a new object at each update).  The picture is decimated (min/max
+per pixel column): a million elements draw as fast as a thousand, and a single-element
+spike stays visible.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer
+
+from catui.dialogs.prompt import PromptDialog
+from catui.model import CONNECTED, PVState
+from catui.plot.chart import Chart
+from catui.plot.waveform import WaveformReading, cursor_element, waveform_chart
+from catui.screens.chart_export import ExportingScreen
+from catui.widgets.plot_canvas import PlotCanvas
+
+__all__ = ["IndexRangePrompt", "WaveformScreen", "write_elements"]
+
+
+class IndexRangePrompt(PromptDialog[tuple[int, int]]):
+    """``start stop`` of the elements to show."""
+
+    def __init__(self, length: int, value: str = "") -> None:
+        super().__init__(f"Elements to show (0 … {length})", "start stop; Esc: unchanged", value)
+        self.length = length
+
+    def check(self, text: str) -> tuple[int, int]:
+        parts = text.replace(",", " ").replace(":", " ").split()
+        if len(parts) != 2:
+            raise ValueError("two indices: start stop")
+        try:
+            start, stop = int(parts[0]), int(parts[1])
+        except ValueError:
+            raise ValueError(f"not whole numbers: {text.strip()!r}") from None
+        if not 0 <= start < stop <= self.length:
+            raise ValueError(f"need 0 <= start < stop <= {self.length}")
+        return start, stop
+
+
+class WaveformScreen(ExportingScreen):
+    """The waveform of one array PV (its decoded value, as the watchlist has it)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", tooltip="Back to the watchlist", id="wave-back"),
+        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", key_display="+",
+                tooltip="Half the elements, around the cursor", id="wave-zoom-in"),
+        Binding("minus", "zoom(2)", "Zoom out", key_display="-",
+                tooltip="Twice the elements", id="wave-zoom-out"),
+        Binding("z", "range", "Range", tooltip="Type the index range to show",
+                id="wave-range"),
+        Binding("0", "reset", "All", tooltip="Show every element", id="wave-all"),
+        Binding("space", "pause", "Pause", tooltip="Hold the picture, or follow the PV again",
+                id="wave-pause"),
+        *ExportingScreen.EXPORT_BINDINGS,
+    ]  # fmt: skip
+
+    CSS_PATH = "../styles/plot.tcss"
+    export_stem = "waveform"
+
+    def __init__(self, state: PVState, refresh_hz: float = 10.0) -> None:
+        super().__init__()
+        self.state = state
+        self.refresh_hz = refresh_hz
+        self.zoom: tuple[int, int] | None = None
+        self.paused = False
+        self.reading = WaveformReading()
+        self._drawn: object = None
+        self._held: np.ndarray = np.empty(0)
+
+    def compose(self) -> ComposeResult:
+        yield PlotCanvas(self.draw, id="waveform")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(PlotCanvas).focus()
+        self.set_interval(1.0 / self.refresh_hz, self.tick, name="waveform")
+
+    def values(self) -> np.ndarray:
+        """The array drawn: the PV's newest (or the one held while paused)."""
+        if not self.paused:
+            value = self.state.value
+            if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+                self._held = value
+        return self._held
+
+    def draw(self, width: int, height: int, cursor: int | None) -> Chart:
+        values = self.values()
+        self._drawn = values
+        start, stop = self.zoom if self.zoom is not None else (0, len(values))
+        control = self.state.control
+        display = control.limits.get("display") if control is not None else None
+        return waveform_chart(
+            width, height, values, self.state.name, start=start, stop=stop, cursor=cursor,
+            units=control.units if control is not None else "",
+            precision=control.precision if control is not None else None,
+            severity=self.state.severity, y_range=display,
+            connected=self.state.connection == CONNECTED, reading=self.reading,
+        )  # fmt: skip
+
+    def tick(self) -> None:
+        if self.values() is not self._drawn:
+            self.query_one(PlotCanvas).redraw()
+
+    def csv_writer(self) -> Callable[[Path], int]:
+        """``index,value`` of the elements shown, exact (Python's round-trip repr)."""
+        values = self.values()[self.reading.start : self.reading.stop].copy()
+        first = self.reading.start
+        return partial(write_elements, values=values, first=first)
+
+    # -- keys -----------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        self.query_one(PlotCanvas).redraw()
+
+    def action_reset(self) -> None:
+        self.zoom = None
+        self.query_one(PlotCanvas).redraw()
+
+    def action_zoom(self, factor: float) -> None:
+        n = len(self.values())
+        if n < 2:
+            return
+        start, stop = self.zoom if self.zoom is not None else (0, n)
+        canvas = self.query_one(PlotCanvas)
+        chart = canvas.chart
+        width = chart.layout.plot_width if chart is not None else 1
+        centre = (
+            cursor_element(canvas.cursor, width, start, stop)
+            if canvas.cursor is not None
+            else (start + stop) // 2
+        )
+        span = max(2, min(n, round((stop - start) * factor)))
+        start = max(0, min(n - span, centre - span // 2))
+        self.zoom = None if span >= n else (start, start + span)
+        canvas.redraw()
+
+    def action_range(self) -> None:
+        n = len(self.values())
+
+        def chosen(picked: tuple[int, int] | None) -> None:
+            if picked is not None:
+                self.zoom = None if picked == (0, n) else picked
+                self.query_one(PlotCanvas).redraw()
+
+        start, stop = self.zoom if self.zoom is not None else (0, n)
+        self.app.push_screen(IndexRangePrompt(n, f"{start} {stop}"), chosen)
+
+
+def write_elements(path: Path, values: np.ndarray, first: int = 0) -> int:
+    """``index,value`` rows of ``values`` (index from ``first``) to ``path``; how many."""
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(("index", "value"))
+        writer.writerows(
+            (first + i, repr(v)) for i, v in enumerate(values.astype(np.float64).tolist())
+        )
+    return len(values)
