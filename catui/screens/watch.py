@@ -35,6 +35,7 @@ from catui.screens.compare import CompareScreen
 from catui.screens.diagnostics import DiagnosticsScreen
 from catui.screens.help import HelpScreen
 from catui.screens.journal import JournalScreen
+from catui.watch_engine import WatchEngine
 from catui.widgets.detail_pane import DetailPane
 from catui.widgets.status_bar import StatusBar
 from catui.widgets.watch_table import WatchTable
@@ -106,10 +107,8 @@ class WatchScreen(Screen[None]):
         self.paused = False
         self._lag = LagMeter(1.0 / refresh_hz)
         self._was_paused = False
-        #: Drains that changed something, and monitor updates seen / coalesced away.
-        self.redraws = 0
-        self.updates_seen = 0
-        self.updates_coalesced = 0
+        #: What a drain does to the watchlist; this screen only draws it.
+        self.engine = WatchEngine(self.watchlist)
         self._writes: dict[str, int] = {}
         #: (PV, its value read just before the last write that completed): for undo.
         self.last_write: tuple[str, Any] | None = None
@@ -119,10 +118,23 @@ class WatchScreen(Screen[None]):
         #: The last snapshot saved from the copy dialog (what compare offers first).
         self.snapshot_path: Path | None = None
         self._connected: int | None = None  # connected PVs, as last counted
-        #: PVs whose last update is stashed, not decoded (see apply).
-        self._stashed: dict[str, PVState] = {}
         #: Removals that ctrl+z puts back, newest last: (position, name, stale, format).
         self.removed: deque[list[tuple[int, str, float | None, str]]] = deque(maxlen=20)
+
+    @property
+    def redraws(self) -> int:
+        """Drains that changed something."""
+        return self.engine.redraws
+
+    @property
+    def updates_seen(self) -> int:
+        """Monitor updates seen, coalesced ones included."""
+        return self.engine.updates_seen
+
+    @property
+    def updates_coalesced(self) -> int:
+        """Monitor updates replaced in the mailbox before a drain took them."""
+        return self.engine.updates_coalesced
 
     @property
     def catui(self) -> CatuiApp:
@@ -165,8 +177,7 @@ class WatchScreen(Screen[None]):
             self.query_one(StatusBar).behind = behind
             return
         box = mailbox.drain()
-        self.updates_seen += len(box.updates) + box.dropped
-        self.updates_coalesced += box.dropped
+        self.engine.count(box)
         if box:
             self.apply(box)
         # What waited during a pause is not lag (the status bar said how far behind).
@@ -177,78 +188,29 @@ class WatchScreen(Screen[None]):
         status.lag = self._lag.observe(since, time.monotonic())
 
     def apply(self, box: Drained) -> None:
-        states = self.watchlist.states
-        updates, connections, controls = box.updates, box.connections, box.controls
-        changed: list[PVState] = []
         table = self.query_one(WatchTable)
-        # Updates of PVs nobody sees (rows off screen, not selected) are only stashed:
-        # decoded when read (drawn, selected, sorted, written to…).  Sorted by
-        # severity, the order changes only with an alarm or a connection: the mailbox
-        # lists every alarm change, so nothing needs decoding to know.
-        by_severity = self.watchlist.sort == "severity"
-        resort = by_severity and bool(box.alarms or connections)
-        seen = table.names_on_screen()
-        stashed = self._stashed
-        self._stashed = now_stashed = {}
-        for name, status, severity, stamp in box.alarms:
-            state = states.get(name)
-            if state is not None:
-                state.note_alarm(status, severity, stamp)
-        # Most ticks carry only updates: their names, without building box.names.
-        names = box.names if connections or controls else updates
-        for name in names:
-            state = states.get(name)
-            if state is None:
-                continue  # removed meanwhile
-            event = connections.get(name)
-            if event is not None:
-                state.apply_connection(
-                    event.state, event.address, event.native_type, event.count, event.access
-                )
-            response = updates.get(name)
-            if response is not None:
-                if name in seen:
-                    state.apply_update(response)
-                else:
-                    state.stash(response)
-                    now_stashed[name] = state
-            control = controls.get(name)
-            if control is not None:
-                state.control = control
-            changed.append(state)
-        # Stashed at an earlier tick and not replaced since (a quiet PV): decode it
-        # now, rather than keep the received buffer it views alive.
-        for name, state in stashed.items():
-            if name not in now_stashed:
-                state.settle()
-        if not changed:
+        applied = self.engine.apply(box, table.names_on_screen())
+        if not applied.changed:
             return
-        self.redraws += 1
-        if resort and self.watchlist.sort == "severity":
+        if applied.resort and self.watchlist.sort == "severity":
             table.show(self.watchlist.visible())
         else:
-            table.refresh_states(changed)
+            table.refresh_states(applied.changed)
         selected = table.selected_name
-        if selected is not None and selected in names and selected in states:
+        if selected is not None and selected in applied.names and selected in self.watchlist:
             self.show_detail()
-        self.update_status(recount=bool(connections))
+        self.update_status(recount=applied.recount)
 
     def check_stale(self) -> None:
         """Mark (or clear) stale rows: a timestamp standing still past its threshold."""
         if self.paused:
             return  # paused, nothing moves on screen: that is not the IOC's doing
-        self.query_one(WatchTable).check_day()
-        now, wall = time.monotonic(), self.catui.clock()
-        changed = [
-            state
-            for state in self.watchlist.states.values()
-            if state.stale_after is not None or state.stale_for is not None
-            if state.check_stale(now, wall)
-        ]
+        table = self.query_one(WatchTable)
+        table.check_day()
+        changed = self.engine.check_stale(time.monotonic(), self.catui.clock())
         if changed:
-            self.query_one(WatchTable).refresh_states(changed)
-            selected = self.query_one(WatchTable).selected_name
-            if any(state.name == selected for state in changed):
+            table.refresh_states(changed)
+            if any(state.name == table.selected_name for state in changed):
                 self.show_detail()
 
     # -- drawing --------------------------------------------------------------
