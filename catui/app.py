@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import os
 import sys
 import time
@@ -196,6 +197,12 @@ class CatuiApp(App[None]):
         self.push_screen(self._watch)
         self.run_monitor()
         self.run_control_reader()
+        # What exists once the console is up stays out of the collector's scans: ten
+        # thousand updates a second made it run a full collection every second or two,
+        # and with Textual, the modules and the watchlist in it each took up to ~0.1 s,
+        # stalling the UI (and keystrokes) that long.  Undone in on_unmount, so that
+        # nothing of it outlives the app.
+        gc.freeze()
 
     @property
     def watch_screen(self) -> WatchScreen:
@@ -450,6 +457,7 @@ class CatuiApp(App[None]):
         super().exit(*args, **kwargs)
 
     def on_unmount(self) -> None:
+        gc.unfreeze()
         self.abandon_writes(QUIT)
         self.feed.stop()
         self.log_capture.uninstall()

@@ -6,7 +6,6 @@ Updates reach it only through the app's mailbox, drained by a timer at
 
 from __future__ import annotations
 
-import gc
 import time
 from collections import deque
 from pathlib import Path
@@ -25,7 +24,7 @@ from catui.dialogs.confirm import ConfirmDialog
 from catui.dialogs.copy_out import CopyDialog
 from catui.dialogs.filter import FilterDialog
 from catui.dialogs.prompt import TextPrompt
-from catui.dialogs.write import WriteDialog, WriteRequest, WriteTarget, confirm_write
+from catui.dialogs.write import WriteDialog, WriteRequest, confirm_write
 from catui.formats import FORMAT_NAMES
 from catui.lag import LagMeter
 from catui.live_snapshot import put_rows, snapshot_rows
@@ -40,23 +39,12 @@ from catui.widgets.detail_pane import DetailPane
 from catui.widgets.status_bar import StatusBar
 from catui.widgets.watch_table import WatchTable
 from catui.write_outcome import DEADLINE, DIALOG_CLOSED
-from catui.write_preview import preview, same_value, writable_value
+from catui.write_preview import WriteTarget, preview, same_value, writable_value
 
 if TYPE_CHECKING:
     from catui.app import CatuiApp
 
 __all__ = ["WatchScreen"]
-
-
-def _freeze_startup_objects() -> None:
-    """Keep what exists once the console is up out of the garbage collector's scans.
-
-    Ten thousand updates a second make the collector run a full collection every second
-    or two; with Textual, the modules and the watchlist in it each took up to ~0.1 s,
-    stalling the UI (and keystrokes) that long.  Undone when the screen goes
-    (:meth:`WatchScreen.on_unmount`), so that nothing of it outlives the app.
-    """
-    gc.freeze()
 
 
 class WatchScreen(Screen[None]):
@@ -162,10 +150,6 @@ class WatchScreen(Screen[None]):
         self.set_interval(1.0, self.check_stale, name="stale")
         self.set_interval(1.0, self.count_warnings, name="warnings")
         self.query_one(WatchTable).focus()
-        _freeze_startup_objects()
-
-    def on_unmount(self) -> None:
-        gc.unfreeze()
 
     # -- the mailbox ----------------------------------------------------------
     def drain(self) -> None:
