@@ -52,19 +52,7 @@ class AddPVsDialog(ModalScreen[list[str] | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="add-cancel")]
 
-    DEFAULT_CSS = """
-    AddPVsDialog #add-dialog {
-        width: 90;
-    }
-    AddPVsDialog #add-text {
-        height: auto;
-        min-height: 3;
-        max-height: 12;
-    }
-    AddPVsDialog #add-found {
-        margin-top: 1;
-    }
-    """
+    CSS_PATH = "../styles/add_pvs.tcss"
 
     def __init__(self, existing: Collection[str] = ()) -> None:
         super().__init__()
