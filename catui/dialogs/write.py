@@ -160,7 +160,7 @@ class WriteDialog(ModalScreen[WriteRequest | None]):
         if not self.target.writable:
             return
         # Where the limits come from, while the operator types.
-        self.catui.check_write(self, self.link, "open")
+        self.catui.writes.check(self, self.link, "open")
         if self.target.is_enum:
             choices = self.query_one(OptionList)
             index = self._choice_now()
@@ -282,7 +282,7 @@ class WriteDialog(ModalScreen[WriteRequest | None]):
             return
         error.update("")
         self._set_checking((value, sent))
-        self.catui.check_write(self, self.link, "arm")
+        self.catui.writes.check(self, self.link, "arm")
 
     def on_write_checked(self, message: WriteChecked) -> None:
         message.stop()

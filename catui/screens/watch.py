@@ -38,7 +38,7 @@ from catui.watch_engine import WatchEngine
 from catui.widgets.detail_pane import DetailPane
 from catui.widgets.status_bar import StatusBar
 from catui.widgets.watch_table import WatchTable
-from catui.write_outcome import DEADLINE, DIALOG_CLOSED
+from catui.write_outcome import DIALOG_CLOSED
 from catui.write_preview import WriteTarget, preview, same_value, writable_value
 
 if TYPE_CHECKING:
@@ -97,9 +97,6 @@ class WatchScreen(Screen[None]):
         self._was_paused = False
         #: What a drain does to the watchlist; this screen only draws it.
         self.engine = WatchEngine(self.watchlist)
-        self._writes: dict[str, int] = {}
-        #: (PV, its value read just before the last write that completed): for undo.
-        self.last_write: tuple[str, Any] | None = None
         #: An undo being armed: (its target, the value to write back, its link).
         self._undo: tuple[WriteTarget, Any, Any] | None = None
         self._warnings_seen = 0  # log_capture.warnings when D was last pressed
@@ -360,14 +357,14 @@ class WatchScreen(Screen[None]):
 
         table = self.query_one(WatchTable)
         table.hold(state.name, True)  # the value being edited stays as the dialog shows it
-        link = self.catui.open_write_link(state.name)
+        link = self.catui.writes.open_link(state.name)
 
         def chosen(request: WriteRequest | None) -> None:
             table.hold(state.name, False)
             if request is not None:
                 self.start_write(request)
             else:
-                self.catui.release_write_link(link, DIALOG_CLOSED)
+                self.catui.writes.release_link(link, DIALOG_CLOSED)
 
         # The dialog follows the PV's connection (a disconnected one cannot be armed).
         dialog = WriteDialog(WriteTarget.from_state(state), link, lambda: state.connection)
@@ -378,7 +375,7 @@ class WatchScreen(Screen[None]):
 
     def action_undo(self) -> None:
         """Write back the value read just before the last write, after the same confirm."""
-        last = self.last_write
+        last = self.catui.writes.last_write
         if last is None:
             self.notify("Nothing to undo: no write of this session has completed",
                         severity="warning", markup=False)  # fmt: skip
@@ -403,10 +400,10 @@ class WatchScreen(Screen[None]):
         self.query_one(WatchTable).hold(name, True)
         # Armed as a write is: the PV read again first (the confirm's old is what the
         # IOC holds now, not what the row showed), in a worker.
-        link = self.catui.open_write_link(name)
+        link = self.catui.writes.open_link(name)
         self._undo = (target, value, link)
         self.notify(f"Undo: checking the current value of {name}…", timeout=2, markup=False)
-        self.catui.check_write(self, link, "undo")
+        self.catui.writes.check(self, link, "undo")
 
     def on_write_checked(self, message: WriteChecked) -> None:
         """The read of an undo being armed: now its confirmation."""
@@ -418,7 +415,7 @@ class WatchScreen(Screen[None]):
         name = target.name
         if message.info is None:
             table.hold(name, False)
-            self.catui.release_write_link(link, DIALOG_CLOSED)
+            self.catui.writes.release_link(link, DIALOG_CLOSED)
             self.notify(f"Cannot undo the write to {name}: cannot read it now "
                         f"({message.error}); nothing was sent", severity="error",
                         markup=False)  # fmt: skip
@@ -441,7 +438,7 @@ class WatchScreen(Screen[None]):
                                  link=link, confirmed_at=time.monotonic())
                 )  # fmt: skip
                 return
-            self.catui.release_write_link(link, DIALOG_CLOSED)
+            self.catui.writes.release_link(link, DIALOG_CLOSED)
             if yes:
                 self.notify(f"Not written: {name} is not connected; nothing was sent",
                             severity="error", markup=False)  # fmt: skip
@@ -451,27 +448,13 @@ class WatchScreen(Screen[None]):
         )
 
     def start_write(self, request: WriteRequest) -> None:
-        self._writes[request.pv] = self._writes.get(request.pv, 0) + 1
         status = self.query_one(StatusBar)
         status.write_state = "writing"
         status.write_text = f"writing {request.pv} ← {request.text}: waiting for completion…"
-        link = request.link
-        if link is not None:
-            # The deadline holds even if the worker is stuck: then its link is reset.
-            started = request.confirmed_at or time.monotonic()
-            left = max(0.0, started + self.catui.write_timeout - time.monotonic())
-            self.set_timer(left, lambda: link.abort(DEADLINE), name="write deadline")
-        self.catui.write_pv(self, request)
+        self.catui.writes.start(request, self)
 
     def on_write_finished(self, message: WriteFinished) -> None:
-        self._writes[message.pv] -= 1
-        if not self._writes[message.pv]:
-            del self._writes[message.pv]
         text = message.text  # with what the IOC reports now, exactly (the worker's words)
-        if message.ok:
-            # Even when the value before it is not known (None): undo then says so,
-            # rather than write back the value before an earlier write, maybe to another PV.
-            self.last_write = (message.pv, message.old)
         status = self.query_one(StatusBar)
         status.write_state = "ok" if message.ok else "failed"
         status.write_text = text
@@ -638,29 +621,14 @@ class WatchScreen(Screen[None]):
 
     @property
     def pending_writes(self) -> list[str]:
-        """The PVs of writes still waiting for completion."""
-        return sorted(self._writes)
+        """The PVs of writes still waiting for completion (:class:`~catui.writes.WriteDesk`'s)."""
+        return self.catui.writes.pending_writes
+
+    @property
+    def last_write(self) -> tuple[str, Any] | None:
+        """The last write that completed: (PV, the value before it), for undo."""
+        return self.catui.writes.last_write
 
     async def action_quit(self) -> None:
-        if not self._writes:
-            self.app.exit()
-            return
-        # Quitting abandons a write still on its way, at once (CatuiApp.exit): nothing
-        # of it may reach the IOC after the console has gone.  Say what that means.
-        pending = ", ".join(sorted(self._writes))
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.app.exit()
-
-        self.app.push_screen(
-            ConfirmDialog(
-                "Quit while a write waits for completion?",
-                f"Still waiting: {pending}. Quitting abandons it now: if it was not sent "
-                "yet, it is not written, and nothing of it reaches the IOC later; if it "
-                "was, the IOC may still carry it out (its outcome is unknown: check the "
-                "value). Either way it is journalled.",
-                yes="Quit",
-            ),
-            confirmed,
-        )
+        """As the app's quit: asking first while a write waits for completion."""
+        await self.catui.action_quit()
