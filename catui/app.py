@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import os
 import sys
 import time
@@ -21,41 +22,24 @@ from textual.worker import Worker, WorkerState
 from catui.browse.source import BrowseSource
 from catui.data import journal
 from catui.data.session import SessionState, save_session
-from catui.data.write_value import limit_fields, limit_source, record_of
-from catui.dialogs.write import WriteRequest
+from catui.dialogs.confirm import ConfirmDialog
 from catui.feed import Feed
 from catui.log_capture import LogCapture
 from catui.low_bandwidth import LOW_BANDWIDTH_HZ, MONO_THEME, no_color_requested, textual_no_color
-from catui.messages import Mailbox, TerminalLost, WriteChecked, WriteFinished
-from catui.model import SORTS, ControlInfo
+from catui.messages import Mailbox, TerminalLost
+from catui.model import SORTS
 from catui.plot.recorder import Recorder
 from catui.screens.watch import WatchScreen
-from catui.write_link import WriteLink
 from catui.write_outcome import (
-    DEADLINE,
     QUIT,
-    answered,
-    describe_write,
-    journal_status,
-    unreachable,
 )
-from catui.write_preview import enum_index, exact_text
+from catui.writes import ReadOnlyError, WriteDesk
 
 __all__ = ["CatuiApp", "ReadOnlyError", "parse_keymap", "read_only_requested"]
 
 
 #: Worker groups restarted after a failure, and what they do, for the operator.
 _RESTARTED_WORKERS = {"monitor": "Monitoring", "control": "Reading PV metadata"}
-#: Seconds for the reads of a write dialog (the value when armed, where limits come
-#: from), at most: the write's own deadline starts only when it is confirmed.
-CHECK_TIMEOUT = 2.0
-#: Seconds for each read of a record's fields that tell where its limits come from (a
-#: field that is not there costs all of it: its search is never answered).
-FIELD_TIMEOUT = 1.0
-
-
-class ReadOnlyError(RuntimeError):
-    """A write asked of a read-only console."""
 
 
 def read_only_requested() -> bool:
@@ -206,8 +190,10 @@ class CatuiApp(App[None]):
             self.set_keymap(self.keymap)
         #: Records of the protocol and catui loggers while the app runs (shown by D).
         self.log_capture = LogCapture()
-        #: The write links open (write dialogs, writes in flight): abandoned at exit.
-        self.write_links: set[WriteLink] = set()
+        #: Every write: its links, workers, pending writes and undo's last write.
+        self.writes = WriteDesk(
+            self, self.feed, self.journal_path, write_timeout, read_only=self.read_only
+        )
 
     def on_mount(self) -> None:
         # Before the workers start: their warnings go to the diagnostics screen, not
@@ -220,6 +206,12 @@ class CatuiApp(App[None]):
         self.push_screen(self._watch)
         self.run_monitor()
         self.run_control_reader()
+        # What exists once the console is up stays out of the collector's scans: ten
+        # thousand updates a second made it run a full collection every second or two,
+        # and with Textual, the modules and the watchlist in it each took up to ~0.1 s,
+        # stalling the UI (and keystrokes) that long.  Undone in on_unmount, so that
+        # nothing of it outlives the app.
+        gc.freeze()
 
     @property
     def watch_screen(self) -> WatchScreen:
@@ -275,173 +267,6 @@ class CatuiApp(App[None]):
         )
         return True
 
-    def open_write_link(self, name: str) -> WriteLink:
-        """A write link to ``name`` (no I/O yet), abandoned at exit if still open.
-
-        Raises
-        ------
-        ReadOnlyError
-            The console is read-only (every write path ends here: none gets a link).
-        """
-        if self.read_only:
-            raise ReadOnlyError(f"read-only console: no write link to {name}")
-        link = self.feed.write_link(name)
-        self.write_links.add(link)
-        return link
-
-    def release_write_link(self, link: WriteLink, reason: str) -> None:
-        """Abandon ``link`` (a dialog closed without writing): its sockets are reset."""
-        self.write_links.discard(link)
-        link.abort(reason)
-
-    def abandon_writes(self, reason: str) -> None:
-        """Abandon every write link now (thread-safe, no I/O): quitting."""
-        for link in list(self.write_links):
-            link.abort(reason)
-        self.write_links.clear()
-
-    @work(thread=True, exit_on_error=False, group="write-check")
-    def check_write(self, reply_to: Any, link: WriteLink, purpose: str) -> None:
-        """Read the PV on ``link`` (value, control metadata, where its limits come from).
-
-        Posts a :class:`~catui.messages.WriteChecked` to ``reply_to`` (a write dialog,
-        or the screen for undo).
-        """
-        timeout = min(CHECK_TIMEOUT, self.write_timeout)
-        try:
-            data, control = link.read_control(timeout)
-        except Exception as exc:
-            reply_to.post_message(
-                WriteChecked(link.name, purpose, error=str(exc), disconnected=unreachable(exc))
-            )
-            return
-        source = self._limit_source(link, control)
-        reply_to.post_message(WriteChecked(link.name, purpose, data, control, source))
-
-    @staticmethod
-    def _limit_source(link: WriteLink, control: ControlInfo) -> str | None:
-        """Where the control limits of ``link``'s PV come from (None: not known)."""
-        record = record_of(link.name)
-        if "control" not in control.limits or record is None:
-            return None
-        try:
-            rtyp = link.read_fields([f"{record}.RTYP"], FIELD_TIMEOUT).get(f"{record}.RTYP")
-            if not isinstance(rtyp, str):
-                return None  # not a record of an IOC (or no answer): not known
-            names = [f"{record}.{field}" for field in limit_fields(rtyp)]
-            values = link.read_fields(names, FIELD_TIMEOUT)
-        except Exception:  # slow, refused, abandoned: not known
-            return None
-        fields = {name.rpartition(".")[2]: value for name, value in values.items()}
-        return limit_source(control.limits["control"], fields)
-
-    @work(thread=True, exit_on_error=False, group="write")
-    def write_pv(self, screen: Screen[Any], request: WriteRequest) -> None:
-        """Read, write with notify, read back; tell ``screen`` how it went, in words.
-
-        One deadline for it all, ``write_timeout`` after the confirmation: the read
-        before may use half of it at most (and 2 s).  The read before gives undo (and
-        the journal) the value the IOC held right before this write; the read after,
-        what the IOC reports now, which is what the operator is told, not what was
-        typed.  A write that does not complete in time, or that is abandoned (quit),
-        has its link aborted: its sockets are reset, so nothing of it that had not
-        reached the IOC's host gets there later.
-        """
-        link = request.link
-        assert link is not None
-        if self.read_only:  # never reached through the screens; a last guard
-            link.abort("read-only console")
-            screen.post_message(WriteFinished(request.pv, False, "read-only console: not written"))
-            return
-        started = time.monotonic() if request.confirmed_at is None else request.confirmed_at
-        deadline = started + self.write_timeout
-
-        def left() -> float:
-            return deadline - time.monotonic()
-
-        old: Any = None
-        sent = time.time()
-        response: Any = None
-        error: Exception | None = None
-        reported: Any = None
-        try:
-            try:
-                old = link.read_value(max(0.001, min(2.0, left() / 2)))
-            except Exception:
-                if link.abandoned is not None:
-                    raise
-                old = None  # not known: the write goes on
-            sent = time.time()
-            response = link.write(request.value, max(0.001, left()))
-        except Exception as exc:
-            error = exc
-        ok, text = describe_write(
-            request.pv, request.text, response, error, self.write_timeout,
-            abandoned=link.abandoned,
-        )  # fmt: skip
-        if ok and left() > 0 and link.abandoned is None:
-            try:
-                reported = link.read_value(left())
-            except Exception:
-                reported = None
-        target = request.target
-        if ok and reported is not None and target is not None:
-            # What the IOC holds now, not what was typed: it may have clipped or rounded.
-            text += f"; the IOC reports {exact_text(reported, target)}"
-        if answered(error):
-            link.close()  # nothing of it is still on the way
-        else:
-            link.abort(link.abandoned or DEADLINE)
-        self.write_links.discard(link)
-        screen.post_message(WriteFinished(request.pv, ok, text, old, reported))
-        self.journal_write(request, sent, response, error, text, old, reported)
-
-    def journal_write(
-        self,
-        request: WriteRequest,
-        sent: float,
-        response: Any,
-        error: Exception | None,
-        text: str,
-        old: Any = None,
-        reported: Any = None,
-    ) -> None:
-        """Append a write to the journal (in the write's worker thread).
-
-        ``old`` is the value read right before the write, ``reported`` the one read
-        after it (None: not known).  A journal that cannot be written is a warning:
-        the write itself was already reported, and must not look as if it failed.
-        """
-        abandoned = request.link.abandoned if request.link is not None else None
-        status, reply = journal_status(response, error, abandoned)
-        if not reply and status != "completed":
-            reply = text  # the server said nothing: the sentence the operator was told
-        target = request.target
-        more: dict[str, Any] = {"sent": request.sent}
-        if target is None:
-            old_text = request.old_text or None
-            new_text = request.text
-        else:
-            old_text = None if old is None else exact_text(old, target, plain=True)
-            new_text = exact_text(request.value, target, plain=True)
-            more["reported"] = (
-                None if reported is None else exact_text(reported, target, plain=True)
-            )
-            more["old_index"] = enum_index(old, target)
-            more["new_index"] = enum_index(request.value, target)
-            more["reported_index"] = enum_index(reported, target)
-        entry = journal.new_entry(request.pv, old_text, new_text, status, reply, when=sent, **more)
-        try:
-            journal.append(self.journal_path, entry)
-        except OSError as exc:
-            # notify() is thread-safe; markup=False: a path or PV name may hold "[".
-            self.notify(
-                f"Write journal not written ({exc.strerror or exc}): {self.journal_path}",
-                severity="warning",
-                timeout=8,
-                markup=False,
-            )
-
     # -- command palette: every binding of the screen ------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -456,11 +281,28 @@ class CatuiApp(App[None]):
     # -- shutting down -------------------------------------------------------------
     async def action_quit(self) -> None:
         """``ctrl+q`` (and the palette's Quit): as ``q``, asking first while a write waits."""
-        watch = self._watch
-        if watch is not None and watch.pending_writes:
-            await watch.action_quit()
-        else:
+        pending = self.writes.pending_writes
+        if not pending:
             self.exit()
+            return
+        # Quitting abandons a write still on its way, at once (exit): nothing of it
+        # may reach the IOC after the console has gone.  Say what that means.
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmDialog(
+                "Quit while a write waits for completion?",
+                f"Still waiting: {', '.join(pending)}. Quitting abandons it now: if it was "
+                "not sent yet, it is not written, and nothing of it reaches the IOC later; "
+                "if it was, the IOC may still carry it out (its outcome is unknown: check "
+                "the value). Either way it is journalled.",
+                yes="Quit",
+            ),
+            confirmed,
+        )
 
     def session_state(self) -> SessionState | None:
         """The watchlist, filter and sort (also once the app has exited); None before."""
@@ -490,7 +332,7 @@ class CatuiApp(App[None]):
     def exit(self, *args: Any, **kwargs: Any) -> None:
         # First: a write still on its way is abandoned now, never left to land later
         # (its worker reports and journals it, then ends, and the process with it).
-        self.abandon_writes(QUIT)
+        self.writes.abandon_all(QUIT)
         self.feed.stop()
         # Saved before the screen is torn down: if the terminal is gone, what follows
         # may not get far.
@@ -498,6 +340,7 @@ class CatuiApp(App[None]):
         super().exit(*args, **kwargs)
 
     def on_unmount(self) -> None:
-        self.abandon_writes(QUIT)
+        gc.unfreeze()
+        self.writes.abandon_all(QUIT)
         self.feed.stop()
         self.log_capture.uninstall()

@@ -1,6 +1,7 @@
 """What an armed write will do, in words: old → new, what is sent, which limits it crosses.
 
-Pure: used by the write dialog's confirm step, by undo and by the write worker (the
+Pure: :class:`WriteTarget` (what a write knows of its PV) and what follows from it,
+used by the write dialog's confirm step, by undo and by the write worker (the
 outcome and the journal), tested on its own.  Values are shown exactly as they are,
 with their units: ``0.75 mm`` stays ``0.75 mm`` whatever the PV's precision (PREC is
 for the table's display only); enum values as their label and index.
@@ -8,20 +9,19 @@ for the table's display only); enum values as their label and index.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from catui.data.write_value import format_limit, limit_warnings
-from catui.model import decode_data
-
-if TYPE_CHECKING:
-    from catui.dialogs.write import WriteTarget
+from catui.data.write_value import DISPLAY, DRIVE, format_limit, limit_warnings
+from catui.model import ControlInfo, PVState, decode_data
 
 __all__ = [
     "WritePreview",
+    "WriteTarget",
     "enum_choice",
     "enum_index",
     "exact_number",
@@ -47,6 +47,96 @@ class WritePreview:
     new: str  # the value asked for, exactly, with units or the enum label
     sent: str  # exactly what goes on the wire: type and value(s)
     warnings: tuple[str, ...]  # limits crossed, a change since the dialog opened
+
+
+@dataclass(frozen=True)
+class WriteTarget:
+    """What the dialog needs to know of a PV, copied when it opens.
+
+    ``current`` is the value as the dialog shows it (exactly, with units) and
+    ``value`` the value itself (what a fresh read is compared with when arming).
+    ``limit_source`` says where the control limits come from
+    (:data:`~catui.data.write_value.DRIVE`, :data:`~catui.data.write_value.DISPLAY`,
+    None: not known).
+    """
+
+    name: str
+    type_name: str
+    count: int
+    current: str
+    writable: bool
+    enum_strings: tuple[str, ...] = ()
+    limits: dict[str, tuple[float, float]] = field(default_factory=dict)
+    precision: int | None = None
+    units: str = ""
+    as_text: bool = False
+    value: Any = None
+    limit_source: str | None = None
+
+    @classmethod
+    def from_state(cls, state: PVState) -> WriteTarget:
+        control = state.control
+        target = cls(
+            name=state.name,
+            type_name=state.type_name,
+            count=state.count or 1,
+            current="",
+            writable=state.writable,
+            enum_strings=control.enum_strings if control else (),
+            limits=dict(control.limits) if control else {},
+            precision=control.precision if control else None,
+            units=control.units if control else "",
+            # A CHAR array takes text, whatever it holds now (empty, zeros…).
+            as_text=state.type_name == "CHAR" and (state.count or 1) > 1,
+            value=state.value,
+        )
+        return target.with_value(state.value)
+
+    def with_value(self, value: Any) -> WriteTarget:
+        """This target showing ``value`` (a read's data) as its current value."""
+        shown = exact_text(value, self) if value is not None else ""
+        return dataclasses.replace(self, value=value, current=shown)
+
+    def with_control(self, control: ControlInfo) -> WriteTarget:
+        """This target with fresh control metadata (limits, units, choices)."""
+        return dataclasses.replace(
+            self,
+            enum_strings=control.enum_strings or self.enum_strings,
+            limits=dict(control.limits),
+            precision=control.precision,
+            units=control.units,
+        )
+
+    @property
+    def is_enum(self) -> bool:
+        return self.type_name == "ENUM" and bool(self.enum_strings)
+
+    @property
+    def is_char_array(self) -> bool:
+        return self.type_name == "CHAR" and self.count > 1
+
+    def describe_limits(self) -> str:
+        if self.is_enum:
+            return "Choices: " + " | ".join(self.enum_strings) + "  (type a label to find it)"
+        if "control" in self.limits:
+            low, high = self.limits["control"]
+            unit = f" {self.units}" if self.units else ""
+            where = f"{format_limit(low)} … {format_limit(high)}{unit}"
+            if self.limit_source == DRIVE:
+                return f"Drive limits (DRVL/DRVH): {where}; the IOC clips to them"
+            if self.limit_source == DISPLAY:
+                return f"Display range (LOPR/HOPR): {where}; not enforced by the IOC"
+            return f"Control limits: {where}"
+        if self.type_name == "STRING":
+            each = " each, comma-separated" if self.count > 1 else ""
+            return f"Text, at most 39 bytes (latin-1){each}"
+        if self.as_text:
+            return f"Text, at most {self.count - 1} bytes in UTF-8 (ctrl+t: numbers)"
+        if self.is_char_array:
+            return f"Up to {self.count} comma-separated numbers 0 … 255 (ctrl+t: text)"
+        if self.count > 1:
+            return f"Up to {self.count} comma-separated values"
+        return "No control limits"
 
 
 def exact_number(value: Any) -> str:

@@ -100,19 +100,7 @@ class AddPVsDialog(ModalScreen[list[str] | None]):
         Binding("tab", "complete", "Complete", id="add-complete", priority=True, show=False),
     ]
 
-    DEFAULT_CSS = """
-    AddPVsDialog #add-dialog {
-        width: 90;
-    }
-    AddPVsDialog #add-text {
-        height: auto;
-        min-height: 3;
-        max-height: 12;
-    }
-    AddPVsDialog #add-found {
-        margin-top: 1;
-    }
-    """
+    CSS_PATH = "../styles/add_pvs.tcss"
 
     def __init__(self, existing: Collection[str] = (), seen: SeenNames | None = None) -> None:
         super().__init__()

@@ -87,24 +87,7 @@ class CopyDialog(ModalScreen[Path | None]):
         Binding("ctrl+s", "save", "Save", tooltip="Save the text to a file", id="copy-save"),
     ]
 
-    DEFAULT_CSS = """
-    CopyDialog #copy-dialog {
-        width: 100;
-    }
-    CopyDialog #copy-formats {
-        height: auto;
-        margin-bottom: 1;
-    }
-    CopyDialog #copy-text {
-        height: 12;
-    }
-    CopyDialog.-short #copy-text {
-        height: 5;
-    }
-    CopyDialog #copy-status {
-        height: auto;
-    }
-    """
+    CSS_PATH = "../styles/copy_out.tcss"
 
     class Saved(Message):
         """The text was written to ``path`` (or ``error`` says why not)."""

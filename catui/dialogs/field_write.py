@@ -16,7 +16,8 @@ from textual.widgets import Static
 from catui.browse.fields import FieldDef
 from catui.browse.record import FieldValue
 from catui.browse.write_check import check_field_write, field_choices
-from catui.dialogs.write import WriteDialog, WriteTarget
+from catui.dialogs.write import WriteDialog
+from catui.write_preview import WriteTarget
 
 if TYPE_CHECKING:
     from catui.write_link import WriteLink

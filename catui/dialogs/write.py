@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -26,110 +26,20 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 
-from catui.data.write_value import DISPLAY, DRIVE, format_limit, match_choice, parse_value
+from catui.data.write_value import match_choice, parse_value
 from catui.dialogs.confirm import ConfirmDialog
 from catui.messages import WriteChecked
-from catui.model import CONNECTED, ControlInfo, PVState, printable
-from catui.write_preview import WritePreview, enum_index, exact_text, preview, same_value
+from catui.model import CONNECTED, printable
+from catui.write_preview import WritePreview, WriteTarget, enum_index, preview, same_value
 
 if TYPE_CHECKING:
     from catui.app import CatuiApp
     from catui.write_link import WriteLink
 
-__all__ = ["WriteDialog", "WriteRequest", "WriteTarget", "confirm_write"]
+__all__ = ["WriteDialog", "WriteRequest", "confirm_write"]
 
 #: Seconds after which type-ahead in the choices starts a new label.
 TYPE_AHEAD_RESET = 1.0
-
-
-@dataclass(frozen=True)
-class WriteTarget:
-    """What the dialog needs to know of a PV, copied when it opens.
-
-    ``current`` is the value as the dialog shows it (exactly, with units) and
-    ``value`` the value itself (what a fresh read is compared with when arming).
-    ``limit_source`` says where the control limits come from
-    (:data:`~catui.data.write_value.DRIVE`, :data:`~catui.data.write_value.DISPLAY`,
-    None: not known).
-    """
-
-    name: str
-    type_name: str
-    count: int
-    current: str
-    writable: bool
-    enum_strings: tuple[str, ...] = ()
-    limits: dict[str, tuple[float, float]] = field(default_factory=dict)
-    precision: int | None = None
-    units: str = ""
-    as_text: bool = False
-    value: Any = None
-    limit_source: str | None = None
-
-    @classmethod
-    def from_state(cls, state: PVState) -> WriteTarget:
-        control = state.control
-        target = cls(
-            name=state.name,
-            type_name=state.type_name,
-            count=state.count or 1,
-            current="",
-            writable=state.writable,
-            enum_strings=control.enum_strings if control else (),
-            limits=dict(control.limits) if control else {},
-            precision=control.precision if control else None,
-            units=control.units if control else "",
-            # A CHAR array takes text, whatever it holds now (empty, zeros…).
-            as_text=state.type_name == "CHAR" and (state.count or 1) > 1,
-            value=state.value,
-        )
-        return target.with_value(state.value)
-
-    def with_value(self, value: Any) -> WriteTarget:
-        """This target showing ``value`` (a read's data) as its current value."""
-        shown = exact_text(value, self) if value is not None else ""
-        return dataclasses.replace(self, value=value, current=shown)
-
-    def with_control(self, control: ControlInfo) -> WriteTarget:
-        """This target with fresh control metadata (limits, units, choices)."""
-        return dataclasses.replace(
-            self,
-            enum_strings=control.enum_strings or self.enum_strings,
-            limits=dict(control.limits),
-            precision=control.precision,
-            units=control.units,
-        )
-
-    @property
-    def is_enum(self) -> bool:
-        return self.type_name == "ENUM" and bool(self.enum_strings)
-
-    @property
-    def is_char_array(self) -> bool:
-        return self.type_name == "CHAR" and self.count > 1
-
-    def describe_limits(self) -> str:
-        if self.is_enum:
-            return "Choices: " + " | ".join(self.enum_strings) + "  (type a label to find it)"
-        if "control" in self.limits:
-            low, high = self.limits["control"]
-            unit = f" {self.units}" if self.units else ""
-            where = f"{format_limit(low)} … {format_limit(high)}{unit}"
-            if self.limit_source == DRIVE:
-                return f"Drive limits (DRVL/DRVH): {where}; the IOC clips to them"
-            if self.limit_source == DISPLAY:
-                return f"Display range (LOPR/HOPR): {where}; not enforced by the IOC"
-            return f"Control limits: {where}"
-        if self.type_name == "STRING":
-            each = " each, comma-separated" if self.count > 1 else ""
-            return f"Text, at most 39 bytes (latin-1){each}"
-        if self.as_text:
-            return f"Text, at most {self.count - 1} bytes in UTF-8 (ctrl+t: numbers)"
-        if self.is_char_array:
-            return f"Up to {self.count} comma-separated numbers 0 … 255 (ctrl+t: text)"
-        if self.count > 1:
-            return f"Up to {self.count} comma-separated values"
-        return "No control limits"
 
 
 def confirm_write(question: str, armed: WritePreview, yes: str) -> ConfirmDialog:
@@ -250,7 +160,7 @@ class WriteDialog(ModalScreen[WriteRequest | None]):
         if not self.target.writable:
             return
         # Where the limits come from, while the operator types.
-        self.catui.check_write(self, self.link, "open")
+        self.catui.writes.check(self, self.link, "open")
         if self.target.is_enum:
             choices = self.query_one(OptionList)
             index = self._choice_now()
@@ -372,7 +282,7 @@ class WriteDialog(ModalScreen[WriteRequest | None]):
             return
         error.update("")
         self._set_checking((value, sent))
-        self.catui.check_write(self, self.link, "arm")
+        self.catui.writes.check(self, self.link, "arm")
 
     def on_write_checked(self, message: WriteChecked) -> None:
         message.stop()

@@ -196,42 +196,7 @@ class CompareScreen(Screen[None]):
                 id="compare-add-missing"),
     ]  # fmt: skip
 
-    DEFAULT_CSS = """
-    CompareScreen #compare-title {
-        text-style: bold;
-        padding: 0 1;
-    }
-    CompareScreen #compare-bar {
-        height: auto;
-        padding: 0 1;
-    }
-    CompareScreen #compare-bar Label {
-        padding: 1 1 0 0;
-    }
-    CompareScreen #compare-tolerance-input {
-        width: 16;
-    }
-    CompareScreen #compare-summary {
-        padding: 0 1;
-    }
-    CompareScreen #compare-error {
-        padding: 0 1;
-    }
-    CompareScreen #compare-table {
-        height: 1fr;
-    }
-    CompareScreen > .compare--drift {
-        color: $text-error;
-        text-style: bold;
-    }
-    CompareScreen > .compare--missing {
-        color: $text-warning;
-        text-style: bold;
-    }
-    CompareScreen > .compare--ok {
-        color: $text-success;
-    }
-    """
+    CSS_PATH = "../styles/compare.tcss"
 
     COMPONENT_CLASSES = {"compare--drift", "compare--missing", "compare--ok"}
 

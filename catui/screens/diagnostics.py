@@ -254,23 +254,7 @@ class DiagnosticsScreen(Screen[None]):
                 id="diagnostics-close"),
     ]  # fmt: skip
 
-    DEFAULT_CSS = """
-    DiagnosticsScreen #diagnostics-title {
-        text-style: bold;
-        padding: 0 1;
-    }
-    DiagnosticsScreen #diagnostics-summary {
-        color: $text-muted;
-        padding: 0 1;
-    }
-    DiagnosticsScreen #diagnostics-body {
-        height: 1fr;
-        padding: 0 1;
-    }
-    DiagnosticsScreen #diagnostics-body > Static {
-        margin-bottom: 1;
-    }
-    """
+    CSS_PATH = "../styles/diagnostics.tcss"
 
     class Taken(Message):
         """A snapshot and the log records, or why there is none."""

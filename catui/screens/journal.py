@@ -100,25 +100,7 @@ class JournalScreen(Screen[None]):
         Binding("r", "reload", "Reload", tooltip="Read the journal again", id="journal-reload"),
     ]
 
-    DEFAULT_CSS = """
-    JournalScreen #journal-title {
-        text-style: bold;
-        padding: 0 1;
-    }
-    JournalScreen #journal-summary {
-        color: $text-muted;
-        padding: 0 1;
-    }
-    JournalScreen #journal-table {
-        height: 1fr;
-    }
-    JournalScreen #journal-detail {
-        height: auto;
-        max-height: 5;
-        padding: 0 1;
-        border-top: solid $primary;
-    }
-    """
+    CSS_PATH = "../styles/journal.tcss"
 
     class Loaded(Message):
         """The journal was read: its entries (oldest first), or the error."""

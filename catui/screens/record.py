@@ -401,11 +401,11 @@ class RecordScreen(Screen[None]):
         if why:
             self.notify(f"Not writable: {why}", severity="warning", timeout=4, markup=False)
             return
-        link = self.catui.open_write_link(pv)
+        link = self.catui.writes.open_link(pv)
 
         def chosen(request: WriteRequest | None) -> None:
             if request is None:
-                self.catui.release_write_link(link, DIALOG_CLOSED)
+                self.catui.writes.release_link(link, DIALOG_CLOSED)
             else:
                 # The watch screen's write path: journal, undo, deadline, status bar.
                 self.catui.watch_screen.start_write(request, reply_to=self)

@@ -6,7 +6,6 @@ Updates reach it only through the app's mailbox, drained by a timer at
 
 from __future__ import annotations
 
-import gc
 import time
 from collections import deque
 from pathlib import Path
@@ -27,7 +26,7 @@ from catui.dialogs.confirm import ConfirmDialog
 from catui.dialogs.copy_out import CopyDialog
 from catui.dialogs.filter import FilterDialog
 from catui.dialogs.prompt import TextPrompt
-from catui.dialogs.write import WriteDialog, WriteRequest, WriteTarget, confirm_write
+from catui.dialogs.write import WriteDialog, WriteRequest, confirm_write
 from catui.formats import FORMAT_NAMES
 from catui.lag import LagMeter
 from catui.live_snapshot import put_rows, snapshot_rows
@@ -38,27 +37,17 @@ from catui.screens.compare import CompareScreen
 from catui.screens.diagnostics import DiagnosticsScreen
 from catui.screens.help import HelpScreen
 from catui.screens.journal import JournalScreen
+from catui.watch_engine import WatchEngine
 from catui.widgets.detail_pane import DetailPane
 from catui.widgets.status_bar import StatusBar
 from catui.widgets.watch_table import WatchTable
-from catui.write_outcome import DEADLINE, DIALOG_CLOSED
-from catui.write_preview import preview, same_value, writable_value
+from catui.write_outcome import DIALOG_CLOSED
+from catui.write_preview import WriteTarget, preview, same_value, writable_value
 
 if TYPE_CHECKING:
     from catui.app import CatuiApp
 
 __all__ = ["WatchScreen"]
-
-
-def _freeze_startup_objects() -> None:
-    """Keep what exists once the console is up out of the garbage collector's scans.
-
-    Ten thousand updates a second make the collector run a full collection every second
-    or two; with Textual, the modules and the watchlist in it each took up to ~0.1 s,
-    stalling the UI (and keystrokes) that long.  Undone when the screen goes
-    (:meth:`WatchScreen.on_unmount`), so that nothing of it outlives the app.
-    """
-    gc.freeze()
 
 
 class WatchScreen(Screen[None]):
@@ -118,25 +107,33 @@ class WatchScreen(Screen[None]):
         self.paused = False
         self._lag = LagMeter(1.0 / refresh_hz)
         self._was_paused = False
-        #: Drains that changed something, and monitor updates seen / coalesced away.
-        self.redraws = 0
-        self.updates_seen = 0
-        self.updates_coalesced = 0
-        self._writes: dict[str, int] = {}
-        #: (PV, its value read just before the last write that completed): for undo.
-        self.last_write: tuple[str, Any] | None = None
+        #: What a drain does to the watchlist; this screen only draws it.
+        self.engine = WatchEngine(self.watchlist)
         #: An undo being armed: (its target, the value to write back, its link).
         self._undo: tuple[WriteTarget, Any, Any] | None = None
         self._warnings_seen = 0  # log_capture.warnings when D was last pressed
         #: The last snapshot saved from the copy dialog (what compare offers first).
         self.snapshot_path: Path | None = None
         self._connected: int | None = None  # connected PVs, as last counted
-        #: PVs whose last update is stashed, not decoded (see apply).
-        self._stashed: dict[str, PVState] = {}
         #: Removals that ctrl+z puts back, newest last: (position, name, stale, format).
         self.removed: deque[list[tuple[int, str, float | None, str]]] = deque(maxlen=20)
         #: Which PVs' DESC the Description column still has to read.
         self._descriptions = DescriptionTracker()
+
+    @property
+    def redraws(self) -> int:
+        """Drains that changed something."""
+        return self.engine.redraws
+
+    @property
+    def updates_seen(self) -> int:
+        """Monitor updates seen, coalesced ones included."""
+        return self.engine.updates_seen
+
+    @property
+    def updates_coalesced(self) -> int:
+        """Monitor updates replaced in the mailbox before a drain took them."""
+        return self.engine.updates_coalesced
 
     @property
     def catui(self) -> CatuiApp:
@@ -165,10 +162,6 @@ class WatchScreen(Screen[None]):
         self.set_interval(1.0, self.count_warnings, name="warnings")
         self.set_interval(1.0, self.check_descriptions, name="descriptions")
         self.query_one(WatchTable).focus()
-        _freeze_startup_objects()
-
-    def on_unmount(self) -> None:
-        gc.unfreeze()
 
     # -- the mailbox ----------------------------------------------------------
     def drain(self) -> None:
@@ -180,8 +173,7 @@ class WatchScreen(Screen[None]):
             self.query_one(StatusBar).behind = behind
             return
         box = mailbox.drain()
-        self.updates_seen += len(box.updates) + box.dropped
-        self.updates_coalesced += box.dropped
+        self.engine.count(box)
         if box:
             self.apply(box)
         # What waited during a pause is not lag (the status bar said how far behind).
@@ -192,80 +184,32 @@ class WatchScreen(Screen[None]):
         status.lag = self._lag.observe(since, time.monotonic())
 
     def apply(self, box: Drained) -> None:
-        states = self.watchlist.states
-        updates, connections, controls = box.updates, box.connections, box.controls
-        changed: list[PVState] = []
         table = self.query_one(WatchTable)
-        # Updates of PVs nobody sees (rows off screen, not selected) are only stashed:
-        # decoded when read (drawn, selected, sorted, written to…).  Sorted by
-        # severity, the order changes only with an alarm or a connection: the mailbox
-        # lists every alarm change, so nothing needs decoding to know.
-        by_severity = self.watchlist.sort == "severity"
-        resort = by_severity and bool(box.alarms or connections)
-        seen = table.names_on_screen()
-        stashed = self._stashed
-        self._stashed = now_stashed = {}
+        applied = self.engine.apply(box, table.names_on_screen())
         record = self.catui.recorder.record
-        for name, status, severity, stamp in box.alarms:
-            state = states.get(name)
-            if state is not None:
-                state.note_alarm(status, severity, stamp)
-        # Most ticks carry only updates: their names, without building box.names.
-        names = box.names if connections or controls else updates
-        for name in names:
-            state = states.get(name)
-            if state is None:
-                continue  # removed meanwhile
-            event = connections.get(name)
-            if event is not None:
-                state.apply_connection(
-                    event.state, event.address, event.native_type, event.count, event.access
-                )
-            response = updates.get(name)
-            if response is not None:
-                if name in seen:
-                    state.apply_update(response)
-                else:
-                    state.stash(response)
-                    now_stashed[name] = state
-            control = controls.get(name)
-            if control is not None:
-                state.control = control
+        for state in applied.changed:
             record(state)
-            changed.append(state)
-        # Stashed at an earlier tick and not replaced since (a quiet PV): decode it
-        # now, rather than keep the received buffer it views alive.
-        for name, state in stashed.items():
-            if name not in now_stashed:
-                state.settle()
-        if not changed:
+        if not applied.changed:
             return
-        self.redraws += 1
-        if resort and self.watchlist.sort == "severity":
+        if applied.resort and self.watchlist.sort == "severity":
             table.show(self.watchlist.visible())
         else:
-            table.refresh_states(changed)
+            table.refresh_states(applied.changed)
         selected = table.selected_name
-        if selected is not None and selected in names and selected in states:
+        if selected is not None and selected in applied.names and selected in self.watchlist:
             self.show_detail()
-        self.update_status(recount=bool(connections))
+        self.update_status(recount=applied.recount)
 
     def check_stale(self) -> None:
         """Mark (or clear) stale rows: a timestamp standing still past its threshold."""
         if self.paused:
             return  # paused, nothing moves on screen: that is not the IOC's doing
-        self.query_one(WatchTable).check_day()
-        now, wall = time.monotonic(), self.catui.clock()
-        changed = [
-            state
-            for state in self.watchlist.states.values()
-            if state.stale_after is not None or state.stale_for is not None
-            if state.check_stale(now, wall)
-        ]
+        table = self.query_one(WatchTable)
+        table.check_day()
+        changed = self.engine.check_stale(time.monotonic(), self.catui.clock())
         if changed:
-            self.query_one(WatchTable).refresh_states(changed)
-            selected = self.query_one(WatchTable).selected_name
-            if any(state.name == selected for state in changed):
+            table.refresh_states(changed)
+            if any(state.name == table.selected_name for state in changed):
                 self.show_detail()
 
     # -- drawing --------------------------------------------------------------
@@ -432,14 +376,14 @@ class WatchScreen(Screen[None]):
 
         table = self.query_one(WatchTable)
         table.hold(state.name, True)  # the value being edited stays as the dialog shows it
-        link = self.catui.open_write_link(state.name)
+        link = self.catui.writes.open_link(state.name)
 
         def chosen(request: WriteRequest | None) -> None:
             table.hold(state.name, False)
             if request is not None:
                 self.start_write(request)
             else:
-                self.catui.release_write_link(link, DIALOG_CLOSED)
+                self.catui.writes.release_link(link, DIALOG_CLOSED)
 
         # The dialog follows the PV's connection (a disconnected one cannot be armed).
         dialog = WriteDialog(WriteTarget.from_state(state), link, lambda: state.connection)
@@ -457,7 +401,7 @@ class WatchScreen(Screen[None]):
         """Write back the value read just before the last write, after the same confirm."""
         if self.catui.refuse_write("undo"):
             return
-        last = self.last_write
+        last = self.catui.writes.last_write
         if last is None:
             self.notify("Nothing to undo: no write of this session has completed",
                         severity="warning", markup=False)  # fmt: skip
@@ -482,10 +426,10 @@ class WatchScreen(Screen[None]):
         self.query_one(WatchTable).hold(name, True)
         # Armed as a write is: the PV read again first (the confirm's old is what the
         # IOC holds now, not what the row showed), in a worker.
-        link = self.catui.open_write_link(name)
+        link = self.catui.writes.open_link(name)
         self._undo = (target, value, link)
         self.notify(f"Undo: checking the current value of {name}…", timeout=2, markup=False)
-        self.catui.check_write(self, link, "undo")
+        self.catui.writes.check(self, link, "undo")
 
     def on_write_checked(self, message: WriteChecked) -> None:
         """The read of an undo being armed: now its confirmation."""
@@ -497,7 +441,7 @@ class WatchScreen(Screen[None]):
         name = target.name
         if message.info is None:
             table.hold(name, False)
-            self.catui.release_write_link(link, DIALOG_CLOSED)
+            self.catui.writes.release_link(link, DIALOG_CLOSED)
             self.notify(f"Cannot undo the write to {name}: cannot read it now "
                         f"({message.error}); nothing was sent", severity="error",
                         markup=False)  # fmt: skip
@@ -520,7 +464,7 @@ class WatchScreen(Screen[None]):
                                  link=link, confirmed_at=time.monotonic())
                 )  # fmt: skip
                 return
-            self.catui.release_write_link(link, DIALOG_CLOSED)
+            self.catui.writes.release_link(link, DIALOG_CLOSED)
             if yes:
                 self.notify(f"Not written: {name} is not connected; nothing was sent",
                             severity="error", markup=False)  # fmt: skip
@@ -530,27 +474,13 @@ class WatchScreen(Screen[None]):
         )
 
     def start_write(self, request: WriteRequest, reply_to: Screen[Any] | None = None) -> None:
-        self._writes[request.pv] = self._writes.get(request.pv, 0) + 1
         status = self.query_one(StatusBar)
         status.write_state = "writing"
         status.write_text = f"writing {request.pv} ← {request.text}: waiting for completion…"
-        link = request.link
-        if link is not None:
-            # The deadline holds even if the worker is stuck: then its link is reset.
-            started = request.confirmed_at or time.monotonic()
-            left = max(0.0, started + self.catui.write_timeout - time.monotonic())
-            self.set_timer(left, lambda: link.abort(DEADLINE), name="write deadline")
-        self.catui.write_pv(reply_to or self, request)
+        self.catui.writes.start(request, reply_to or self)
 
     def on_write_finished(self, message: WriteFinished) -> None:
-        self._writes[message.pv] -= 1
-        if not self._writes[message.pv]:
-            del self._writes[message.pv]
         text = message.text  # with what the IOC reports now, exactly (the worker's words)
-        if message.ok:
-            # Even when the value before it is not known (None): undo then says so,
-            # rather than write back the value before an earlier write, maybe to another PV.
-            self.last_write = (message.pv, message.old)
         status = self.query_one(StatusBar)
         status.write_state = "ok" if message.ok else "failed"
         status.write_text = text
@@ -752,29 +682,14 @@ class WatchScreen(Screen[None]):
 
     @property
     def pending_writes(self) -> list[str]:
-        """The PVs of writes still waiting for completion."""
-        return sorted(self._writes)
+        """The PVs of writes still waiting for completion (:class:`~catui.writes.WriteDesk`'s)."""
+        return self.catui.writes.pending_writes
+
+    @property
+    def last_write(self) -> tuple[str, Any] | None:
+        """The last write that completed: (PV, the value before it), for undo."""
+        return self.catui.writes.last_write
 
     async def action_quit(self) -> None:
-        if not self._writes:
-            self.app.exit()
-            return
-        # Quitting abandons a write still on its way, at once (CatuiApp.exit): nothing
-        # of it may reach the IOC after the console has gone.  Say what that means.
-        pending = ", ".join(sorted(self._writes))
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.app.exit()
-
-        self.app.push_screen(
-            ConfirmDialog(
-                "Quit while a write waits for completion?",
-                f"Still waiting: {pending}. Quitting abandons it now: if it was not sent "
-                "yet, it is not written, and nothing of it reaches the IOC later; if it "
-                "was, the IOC may still carry it out (its outcome is unknown: check the "
-                "value). Either way it is journalled.",
-                yes="Quit",
-            ),
-            confirmed,
-        )
+        """As the app's quit: asking first while a write waits for completion."""
+        await self.catui.action_quit()

@@ -44,7 +44,7 @@ async def test_no_write_path_is_open_when_read_only(epics_base_ioc, ca_env, monk
     app = build_app([ao], cursor_blink=False)
     assert app.read_only
     with pytest.raises(ReadOnlyError):
-        app.open_write_link(ao)
+        app.writes.open_link(ao)
     async with app.run_test(size=SIZE) as pilot:
         st = app.watch_screen.watchlist.states[ao]
         await wait_until(pilot, lambda: st.value is not None, what="the value")
@@ -57,7 +57,7 @@ async def test_no_write_path_is_open_when_read_only(epics_base_ioc, ca_env, monk
             assert not isinstance(app.screen, WriteDialog), key
         assert sum("Read-only console" in m for m in said(app)) == 2
         # Undo, even with a write to undo.
-        app.watch_screen.last_write = (ao, [1.0])
+        app.writes.last_write = (ao, [1.0])
         await pilot.press("u")
         await pilot.pause()
         assert "Read-only console: undo not written" in said(app)[-1]

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from catui.data.write_value import DRIVE
-from catui.dialogs.write import WriteTarget
 from catui.write_preview import (
+    WriteTarget,
     enum_index,
     exact_number,
     exact_text,

@@ -70,7 +70,7 @@ KEY_BUDGET = 5.0
 # each read within min(CHECK_TIMEOUT, write_timeout), a fault may cost both; a loaded
 # machine gets 3 s more.
 ARM_BUDGET = 2 * WRITE_TIMEOUT + 1.0 + 3.0
-# CatuiApp.write_pv reads before and writes within one write_timeout, then reads back
+# WriteDesk._write reads before and writes within one write_timeout, then reads back
 # (at most 1 s); a loaded machine gets 3 s more (2.1 s seen with two busy cores).
 WRITE_BUDGET = WRITE_TIMEOUT + 1.0 + 3.0
 QUIT_BUDGET = 1.0
