@@ -69,7 +69,7 @@ async def test_no_write_path_is_open_when_read_only(epics_base_ioc, ca_env, monk
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause(0.5)
-        assert app.write_links == set()
+        assert app.writes.links == set()
         # A field of the record view, by w and by Enter.
         await pilot.press("r")
         record = app.screen
@@ -84,7 +84,7 @@ async def test_no_write_path_is_open_when_read_only(epics_base_ioc, ca_env, monk
             await pilot.pause()
             assert app.screen is record, key
         assert f"Read-only console: {ao}.VAL not written" in said(app)[-1]
-        assert app.write_links == set()
+        assert app.writes.links == set()
     assert float(epics_base_ioc.dbgf("ao").split()[-1]) == 3.5
 
 
