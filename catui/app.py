@@ -22,21 +22,13 @@ from catui.data import journal
 from catui.data.session import SessionState, save_session
 from catui.data.write_value import limit_fields, limit_source, record_of
 from catui.dialogs.write import WriteRequest
-from catui.feed import Feed
+from catui.feeds.base import DEADLINE, QUIT, ControlInfo, Feed, WriteLink, WriteOutcome
+from catui.feeds.mailbox import Mailbox
 from catui.log_capture import LogCapture
 from catui.low_bandwidth import LOW_BANDWIDTH_HZ, MONO_THEME, no_color_requested, textual_no_color
-from catui.messages import Mailbox, TerminalLost, WriteChecked, WriteFinished
-from catui.model import SORTS, ControlInfo
+from catui.messages import TerminalLost, WriteChecked, WriteFinished
+from catui.model import SORTS
 from catui.screens.watch import WatchScreen
-from catui.write_link import WriteLink
-from catui.write_outcome import (
-    DEADLINE,
-    QUIT,
-    answered,
-    describe_write,
-    journal_status,
-    unreachable,
-)
 from catui.write_preview import enum_index, exact_text
 
 __all__ = ["CatuiApp", "parse_keymap"]
@@ -79,7 +71,7 @@ class CatuiApp(App[None]):
     names : list of str
         The watchlist.
     feed : Feed
-        Where values come from and writes go (:class:`catui.feed.CAFeed`).
+        Where values come from and writes go (:class:`catui.feeds.ca.CAFeed`).
     watchlist_path : Path, optional
         The file the watchlist came from (``ctrl+s`` offers it).
     write_timeout : float
@@ -268,7 +260,9 @@ class CatuiApp(App[None]):
             data, control = link.read_control(timeout)
         except Exception as exc:
             reply_to.post_message(
-                WriteChecked(link.name, purpose, error=str(exc), disconnected=unreachable(exc))
+                WriteChecked(
+                    link.name, purpose, error=str(exc), disconnected=link.unreachable(exc)
+                )
             )
             return
         source = self._limit_source(link, control)
@@ -327,10 +321,8 @@ class CatuiApp(App[None]):
             response = link.write(request.value, max(0.001, left()))
         except Exception as exc:
             error = exc
-        ok, text = describe_write(
-            request.pv, request.text, response, error, self.write_timeout,
-            abandoned=link.abandoned,
-        )  # fmt: skip
+        outcome = link.outcome(request.text, response, error, self.write_timeout)
+        ok, text = outcome.ok, outcome.sentence
         if ok and left() > 0 and link.abandoned is None:
             try:
                 reported = link.read_value(left())
@@ -340,21 +332,19 @@ class CatuiApp(App[None]):
         if ok and reported is not None and target is not None:
             # What the IOC holds now, not what was typed: it may have clipped or rounded.
             text += f"; the IOC reports {exact_text(reported, target)}"
-        if answered(error):
+        if outcome.answered:
             link.close()  # nothing of it is still on the way
         else:
             link.abort(link.abandoned or DEADLINE)
         self.write_links.discard(link)
         screen.post_message(WriteFinished(request.pv, ok, text, old, reported))
-        self.journal_write(request, sent, response, error, text, old, reported)
+        self.journal_write(request, sent, outcome, old, reported)
 
     def journal_write(
         self,
         request: WriteRequest,
         sent: float,
-        response: Any,
-        error: Exception | None,
-        text: str,
+        outcome: WriteOutcome,
         old: Any = None,
         reported: Any = None,
     ) -> None:
@@ -364,10 +354,9 @@ class CatuiApp(App[None]):
         after it (None: not known).  A journal that cannot be written is a warning:
         the write itself was already reported, and must not look as if it failed.
         """
-        abandoned = request.link.abandoned if request.link is not None else None
-        status, reply = journal_status(response, error, abandoned)
+        status, reply = outcome.status, outcome.reply
         if not reply and status != "completed":
-            reply = text  # the server said nothing: the sentence the operator was told
+            reply = outcome.sentence  # the server said nothing: what the operator was told
         target = request.target
         more: dict[str, Any] = {"sent": request.sent}
         if target is None:

@@ -28,13 +28,15 @@ from textual.widgets import Input, OptionList, Static
 
 from catui.data.write_value import DISPLAY, DRIVE, format_limit, match_choice, parse_value
 from catui.dialogs.confirm import ConfirmDialog
+from catui.feeds.base import CHAR_RANGE, ControlInfo, ValueLimits
+from catui.feeds.names import default_limits
 from catui.messages import WriteChecked
-from catui.model import CONNECTED, ControlInfo, PVState, printable
+from catui.model import CONNECTED, PVState, printable
 from catui.write_preview import WritePreview, enum_index, exact_text, preview, same_value
 
 if TYPE_CHECKING:
     from catui.app import CatuiApp
-    from catui.write_link import WriteLink
+    from catui.feeds.base import WriteLink
 
 __all__ = ["WriteDialog", "WriteRequest", "WriteTarget", "confirm_write"]
 
@@ -65,6 +67,8 @@ class WriteTarget:
     as_text: bool = False
     value: Any = None
     limit_source: str | None = None
+    #: What the channel holds (its ChannelInfo's; None: the default protocol's).
+    holds: ValueLimits | None = None
 
     @classmethod
     def from_state(cls, state: PVState) -> WriteTarget:
@@ -82,6 +86,7 @@ class WriteTarget:
             # A CHAR array takes text, whatever it holds now (empty, zeros…).
             as_text=state.type_name == "CHAR" and (state.count or 1) > 1,
             value=state.value,
+            holds=state.info.limits if state.info is not None else None,
         )
         return target.with_value(state.value)
 
@@ -99,6 +104,10 @@ class WriteTarget:
             precision=control.precision,
             units=control.units,
         )
+
+    @property
+    def value_limits(self) -> ValueLimits:
+        return self.holds if self.holds is not None else default_limits(self.type_name)
 
     @property
     def is_enum(self) -> bool:
@@ -122,11 +131,13 @@ class WriteTarget:
             return f"Control limits: {where}"
         if self.type_name == "STRING":
             each = " each, comma-separated" if self.count > 1 else ""
-            return f"Text, at most 39 bytes (latin-1){each}"
+            most = self.value_limits.max_string_bytes
+            return f"Text, at most {most} bytes (latin-1){each}"
         if self.as_text:
             return f"Text, at most {self.count - 1} bytes in UTF-8 (ctrl+t: numbers)"
         if self.is_char_array:
-            return f"Up to {self.count} comma-separated numbers 0 … 255 (ctrl+t: text)"
+            low, high = self.value_limits.int_range or CHAR_RANGE
+            return f"Up to {self.count} comma-separated numbers {low} … {high} (ctrl+t: text)"
         if self.count > 1:
             return f"Up to {self.count} comma-separated values"
         return "No control limits"
@@ -357,7 +368,10 @@ class WriteDialog(ModalScreen[WriteRequest | None]):
         t = self.target
         error = self.query_one("#write-error", Static)
         try:
-            value = parse_value(text, t.type_name, t.count, t.enum_strings, as_text=t.as_text)
+            value = parse_value(
+                text, t.type_name, t.count, t.enum_strings, as_text=t.as_text,
+                limits=t.value_limits,
+            )  # fmt: skip
             if t.is_enum and isinstance(value, str):
                 value = t.enum_strings.index(value)  # the index is what goes on the wire
             # Text for a CHAR array goes as UTF-8 bytes and its NUL: how the row decodes

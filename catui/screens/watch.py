@@ -26,10 +26,12 @@ from catui.dialogs.copy_out import CopyDialog
 from catui.dialogs.filter import FilterDialog
 from catui.dialogs.prompt import TextPrompt
 from catui.dialogs.write import WriteDialog, WriteRequest, WriteTarget, confirm_write
+from catui.feeds.base import DEADLINE, DIALOG_CLOSED
+from catui.feeds.mailbox import Drained
 from catui.formats import FORMAT_NAMES
 from catui.lag import LagMeter
 from catui.live_snapshot import put_rows, snapshot_rows
-from catui.messages import Drained, WriteChecked, WriteFinished
+from catui.messages import WriteChecked, WriteFinished
 from catui.model import CONNECTED, PVState, Watchlist, format_cycle, printable
 from catui.screens.compare import CompareScreen
 from catui.screens.diagnostics import DiagnosticsScreen
@@ -38,7 +40,6 @@ from catui.screens.journal import JournalScreen
 from catui.widgets.detail_pane import DetailPane
 from catui.widgets.status_bar import StatusBar
 from catui.widgets.watch_table import WatchTable
-from catui.write_outcome import DEADLINE, DIALOG_CLOSED
 from catui.write_preview import preview, same_value, writable_value
 
 if TYPE_CHECKING:
@@ -202,9 +203,7 @@ class WatchScreen(Screen[None]):
                 continue  # removed meanwhile
             event = connections.get(name)
             if event is not None:
-                state.apply_connection(
-                    event.state, event.address, event.native_type, event.count, event.access
-                )
+                state.apply_connection(event.state, event.address, event.info, event.decoder)
             response = updates.get(name)
             if response is not None:
                 if name in seen:
@@ -406,7 +405,7 @@ class WatchScreen(Screen[None]):
         state = self.watchlist.states.get(name) if name else None
         if state is None:
             return
-        if state.connection != CONNECTED and state.native_type is None:
+        if state.connection != CONNECTED and state.info is None:
             # Never connected: its type is not known, nothing to check a value against.
             self.notify(f"{state.name} is {state.connection}: nothing to write to",
                         severity="warning", markup=False)  # fmt: skip

@@ -12,10 +12,10 @@ import pytest
 from textual.widgets._toast import Toast
 
 from catui.app_main import build_app
-from catui.dev.fake_feed import FakeFeed, FakePV
 from catui.dev.snapshots import fixed_pvs, make_app
 from catui.dialogs.confirm import ConfirmDialog
 from catui.dialogs.write import WriteDialog
+from catui.feeds.fake import FakeFeed, FakePV
 from catui.model import ControlInfo
 from catui.widgets.watch_table import WatchTable
 from protocol.channel_types import ChannelType as T

@@ -1,7 +1,7 @@
 """The console against a misbehaving server (issue 7): no traceback, no hang, clear rows.
 
 Every fault of :data:`tests.faults.fake_server.FAULTS` is played against the
-console (``build_app`` with its real :class:`~catui.feed.CAFeed`), driven by Pilot.
+console (``build_app`` with its real :class:`~catui.feeds.ca.CAFeed`), driven by Pilot.
 Two fake servers answer on loopback, each for its own PV:
 
 * ``bad:pv`` on a server with the fault from the start: the monitor's Blocker and
@@ -44,7 +44,7 @@ from catui.app import CatuiApp
 from catui.app_main import build_app
 from catui.dialogs.confirm import ConfirmDialog
 from catui.dialogs.write import WriteDialog
-from catui.feed import CAFeed
+from catui.feeds.ca import CAFeed
 from catui.screens.help import HelpScreen
 from catui.widgets.status_bar import StatusBar
 from catui.widgets.watch_table import WatchTable
