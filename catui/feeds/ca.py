@@ -6,7 +6,7 @@ touches Textual.  Monitor updates and connection changes go to the
 read by the Blocker on the PV's own channel, pipelined with its subscription when it
 connects and again after every reconnect
 (:meth:`~protocol.sync.subscription.Subscription.add_control_callback`): no search,
-no connection of its own.
+no connection of its own; the control worker decodes the replies and posts them.
 
 Everything CA the console needs is here: EPICS type names of CA's native types,
 ``DBR_CTRL`` metadata as :class:`~catui.feeds.base.ControlInfo`, access bits as
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+import queue
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -181,6 +182,9 @@ class CAFeed:
         self._shown: dict[Subscription, str] = {}
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        # Control replies, from the Blocker's thread to the control worker's (None: stop).
+        self._controls: queue.Queue[tuple[str, Any, BaseException | None] | None]
+        self._controls = queue.Queue()
         # The subscription holds its callbacks weakly; these bound methods live
         # as long as this feed, which the app keeps.
         self._update_cb = self._on_update
@@ -247,8 +251,24 @@ class CAFeed:
             raise
 
     def run_control_reader(self) -> None:
-        """Nothing to do: the Blocker reads control metadata with each subscription."""
-        self._stopped.wait()
+        """Decode the control replies the Blocker got and post them, until :meth:`stop`.
+
+        The Blocker reads them (on each PV's channel, with its subscription); decoding
+        them here keeps its thread on the wire.  A reply that arrives while this worker
+        is down (it failed: the app restarts it) waits for it.
+        """
+        while not self._stopped.is_set():
+            item = self._controls.get()
+            if item is None:
+                break
+            name, response, error = item
+            if self._mailbox is None:
+                continue
+            if response is None:  # read again at the next reconnect
+                logger.info("control metadata of %r: %s", name, error)
+                self._mailbox.put_control(name, ControlInfo())  # no longer "reading…"
+            else:
+                self._mailbox.put_control(name, control_info(response.metadata))
 
     def read_many(self, names: Sequence[str], timeout: float) -> dict[str, Values]:
         """One ``DBR_TIME`` read of each of ``names``, over channels opened together."""
@@ -285,6 +305,7 @@ class CAFeed:
         with self._lock:  # not the Blocker run_monitor is about to replace
             blocker = self._blocker
         blocker.interrupt()
+        self._controls.put(None)
 
     # -- callbacks, in the monitor thread ------------------------------------
     def _name(self, sub: Subscription) -> str:
@@ -308,10 +329,4 @@ class CAFeed:
         self._mailbox.put_connection(self._name(sub), event)
 
     def _on_control(self, sub: Subscription, response: Any, error: BaseException | None) -> None:
-        if self._mailbox is None:
-            return
-        if response is None:  # read again at the next reconnect
-            logger.info("control metadata of %r: %s", sub.pv_name, error)
-            self._mailbox.put_control(self._name(sub), ControlInfo())  # no longer "reading…"
-            return
-        self._mailbox.put_control(self._name(sub), control_info(response.metadata))
+        self._controls.put((self._name(sub), response, error))

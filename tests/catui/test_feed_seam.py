@@ -121,8 +121,11 @@ def test_ca_feed_routes_ca_names_and_reads_control_metadata_on_its_channel(
     box = Mailbox()
     feed.attach(box)
     feed.add(names)
-    worker = threading.Thread(target=feed.run_monitor, daemon=True)
-    worker.start()
+    # Its two workers, as the app runs them: the monitor and the control decoder.
+    workers = [threading.Thread(target=run, daemon=True)
+               for run in (feed.run_monitor, feed.run_control_reader)]  # fmt: skip
+    for worker in workers:
+        worker.start()
     seen = Drained()
     try:
         wait_for(
@@ -152,5 +155,6 @@ def test_ca_feed_routes_ca_names_and_reads_control_metadata_on_its_channel(
         assert list(values) == [f"ca://{p}ao"] and float(values[f"ca://{p}ao"][0]) == 3.5
     finally:
         feed.stop()
-        worker.join(10)
-    assert not worker.is_alive()
+        for worker in workers:
+            worker.join(10)
+    assert not any(worker.is_alive() for worker in workers)

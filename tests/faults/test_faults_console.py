@@ -49,7 +49,7 @@ from catui.screens.help import HelpScreen
 from catui.widgets.status_bar import StatusBar
 from catui.widgets.watch_table import WatchTable
 from protocol.channel_types import ChannelType
-from protocol.commands import WriteNotifyRequest
+from protocol.commands import EventAddRequest, WriteNotifyRequest
 from tests.catui.console_helpers import select, status_text, wait_until
 from tests.faults.fake_server import FAULTS, PV, FakeServer, Scenario
 
@@ -157,6 +157,9 @@ def servers(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., tuple[Fak
             Scenario(
                 pvs={BAD: PV(ChannelType.DOUBLE, [BAD_VALUE])},
                 fault=FAULTS[fault] if fault else None,
+                # The fault meets the monitor's subscription, as when it was the first
+                # request of its circuit: the control read now goes out with it, first.
+                op_requests=(EventAddRequest,),
             )
         )
         good = FakeServer(Scenario(pvs={OK: PV(ChannelType.DOUBLE, [OK_VALUE])}))
