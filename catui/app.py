@@ -23,16 +23,14 @@ from catui.browse.source import BrowseSource
 from catui.data import journal
 from catui.data.session import SessionState, save_session
 from catui.dialogs.confirm import ConfirmDialog
-from catui.feed import Feed
+from catui.feeds.base import QUIT, Feed
+from catui.feeds.mailbox import Mailbox
 from catui.log_capture import LogCapture
 from catui.low_bandwidth import LOW_BANDWIDTH_HZ, MONO_THEME, no_color_requested, textual_no_color
-from catui.messages import Mailbox, TerminalLost
+from catui.messages import TerminalLost
 from catui.model import SORTS
 from catui.plot.recorder import Recorder
 from catui.screens.watch import WatchScreen
-from catui.write_outcome import (
-    QUIT,
-)
 from catui.writes import ReadOnlyError, WriteDesk
 
 __all__ = ["CatuiApp", "ReadOnlyError", "parse_keymap", "read_only_requested"]
@@ -74,7 +72,7 @@ class CatuiApp(App[None]):
     names : list of str
         The watchlist.
     feed : Feed
-        Where values come from and writes go (:class:`catui.feed.CAFeed`).
+        Where values come from and writes go (:class:`catui.feeds.ca.CAFeed`).
     watchlist_path : Path, optional
         The file the watchlist came from (``ctrl+s`` offers it).
     write_timeout : float

@@ -17,7 +17,7 @@ from catui.app import CatuiApp
 from catui.data.durations import parse_seconds
 from catui.data.session import SessionError, SessionState, default_state_path, load_session
 from catui.data.watchlist import WatchlistError, parse_pv_names, read_watchlist
-from catui.feed import CAFeed, Feed
+from catui.feeds.base import Feed
 
 __all__ = ["build_app", "build_parser", "run_console"]
 
@@ -29,7 +29,7 @@ def build_app(
     session: SessionState | None = None,
     **options: Any,
 ) -> CatuiApp:
-    """The console for ``names``, fed by ``feed`` (a :class:`~catui.feed.CAFeed` by default).
+    """The console for ``names``, fed by ``feed`` (CA's by default).
 
     ``session`` (a restored one) gives the filter and sort; ``options`` are
     :class:`~catui.app.CatuiApp`'s keyword parameters.
@@ -37,7 +37,12 @@ def build_app(
     if session is not None:
         options.setdefault("filter_text", session.filter)
         options.setdefault("sort", session.sort)
-    return CatuiApp(names, feed if feed is not None else CAFeed(), **options)
+    if feed is None:
+        from catui.feeds.ca import CAFeed
+        from catui.feeds.router import RouterFeed
+
+        feed = RouterFeed(CAFeed())
+    return CatuiApp(names, feed, **options)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,8 +1,10 @@
 """Per-PV state of the console and how it is shown: pure Python, no Textual, no sockets.
 
-The monitor worker hands raw updates (``EventAddResponse``) to the UI through the
-mailbox of :mod:`catui.messages`; the UI folds them into a :class:`PVState` with
-:meth:`PVState.apply_update` and formats the row with the ``format_*`` functions.
+A feed hands raw updates to the UI through the mailbox of :mod:`catui.feeds.mailbox`;
+the UI folds them into a :class:`PVState` with :meth:`PVState.apply_update` (or
+stashes them, :meth:`PVState.stash`), decoded by the :class:`~catui.feeds.base.Decoder`
+the feed handed over with the PV's connection, and formats the row with the
+``format_*`` functions.  Nothing here knows a protocol.
 """
 
 from __future__ import annotations
@@ -18,6 +20,20 @@ from typing import Any
 
 import numpy as np
 
+from catui.feeds.base import (
+    CONNECTED,
+    DISCONNECTED,
+    SAMPLE_DECODER,
+    SEARCHING,
+    Address,
+    ChannelInfo,
+    ControlInfo,
+    Decoder,
+    Update,
+    Values,
+    decode_values,
+)
+from catui.feeds.names import severity_text, status_text
 from catui.formats import (
     DEC,
     DEFAULT,
@@ -33,12 +49,12 @@ from catui.formats import (
     format_item,
     format_number,
 )
-from protocol.alarms import AlarmSeverity, AlarmStatus
-from protocol.channel_types import ChannelType, native_type
-from protocol.values import STRING_ENCODING
 
 __all__ = [
+    "CONNECTED",
+    "DISCONNECTED",
     "HISTORY_LENGTH",
+    "SEARCHING",
     "SORTS",
     "ControlInfo",
     "PVState",
@@ -48,7 +64,6 @@ __all__ = [
     "format_number",
     "format_timestamp",
     "format_value",
-    "native_type_name",
     "printable",
     "severity_text",
     "status_text",
@@ -59,117 +74,12 @@ HISTORY_LENGTH = 120
 #: How many alarm changes a PV keeps for the detail pane.
 ALARM_HISTORY_LENGTH = 6
 
-SEARCHING = "searching"
-CONNECTED = "connected"
-DISCONNECTED = "disconnected"
-
-_TYPE_NAMES = {
-    ChannelType.STRING: "STRING",
-    ChannelType.INT: "SHORT",
-    ChannelType.FLOAT: "FLOAT",
-    ChannelType.ENUM: "ENUM",
-    ChannelType.CHAR: "CHAR",
-    ChannelType.LONG: "LONG",
-    ChannelType.DOUBLE: "DOUBLE",
-}
-
-_SEVERITY_TEXT = {
-    AlarmSeverity.NO_ALARM: "",
-    AlarmSeverity.MINOR_ALARM: "MINOR",
-    AlarmSeverity.MAJOR_ALARM: "MAJOR",
-    AlarmSeverity.INVALID_ALARM: "INVALID",
-}
-
 LIMIT_NAMES = ("display", "alarm", "warning", "control")
 
 
-def native_type_name(data_type: Any) -> str:
-    """EPICS's name of a native type (``SHORT`` for CA's ``INT``); ``?`` if unknown."""
-    if data_type is None:
-        return "?"
-    try:
-        return _TYPE_NAMES[native_type(int(data_type))]
-    except (KeyError, ValueError):
-        return "?"
-
-
-def severity_text(severity: int | None) -> str:
-    """``MINOR``, ``MAJOR``, ``INVALID`` or ``""`` (no alarm, or not known yet)."""
-    if severity is None:
-        return ""
-    try:
-        return _SEVERITY_TEXT[AlarmSeverity(severity)]
-    except ValueError:
-        return f"SEV{severity}"
-
-
-def status_text(status: int | None) -> str:
-    """Alarm status name (``HIHI``, ``COMM``…); ``""`` for no alarm."""
-    if not status:
-        return ""
-    try:
-        return AlarmStatus(status).name
-    except ValueError:
-        return f"STAT{status}"
-
-
-@dataclass(frozen=True)
-class ControlInfo:
-    """What ``read(pv, data_type='control')`` tells about a PV, decoded.
-
-    ``limits`` maps ``display``, ``alarm``, ``warning`` and ``control`` to a
-    ``(low, high)`` pair, or leaves the name out when the server has none.
-    """
-
-    units: str = ""
-    precision: int | None = None
-    enum_strings: tuple[str, ...] = ()
-    limits: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-    @classmethod
-    def from_metadata(cls, metadata: Any) -> ControlInfo:
-        """Decode a ``DBR_CTRL_*`` (or any) metadata structure; missing fields stay empty."""
-        if metadata is None:
-            return cls()
-        raw_units = getattr(metadata, "units", b"")
-        units = raw_units.decode(STRING_ENCODING) if isinstance(raw_units, bytes) else ""
-        precision = getattr(metadata, "precision", None)
-        strings = tuple(
-            s.decode(STRING_ENCODING) if isinstance(s, bytes) else str(s)
-            for s in getattr(metadata, "enum_strings", ())
-        )
-        pairs = {
-            "display": ("lower_disp_limit", "upper_disp_limit"),
-            "alarm": ("lower_alarm_limit", "upper_alarm_limit"),
-            "warning": ("lower_warning_limit", "upper_warning_limit"),
-            "control": ("lower_ctrl_limit", "upper_ctrl_limit"),
-        }
-        limits: dict[str, tuple[float, float]] = {}
-        for kind, (low_name, high_name) in pairs.items():
-            low = getattr(metadata, low_name, None)
-            high = getattr(metadata, high_name, None)
-            if low is None or high is None:
-                continue
-            low, high = float(low), float(high)
-            if math.isnan(low) or math.isnan(high) or low == high == 0.0:
-                continue  # EPICS's way of saying "no limits"
-            limits[kind] = (low, high)
-        return cls(
-            units=units,
-            precision=None if precision is None else int(precision),
-            enum_strings=strings,
-            limits=limits,
-        )
-
-
-def decode_data(data: Any, data_type: Any) -> Any:
-    """Values of a response as Python: ``list[str]`` for strings, a numpy array otherwise."""
-    if isinstance(data, list):
-        return [
-            item.decode(STRING_ENCODING, "replace") if isinstance(item, bytes) else str(item)
-            for item in data
-        ]
-    return np.array(data)  # a copy: the response's buffer is not ours to keep
+def decode_data(data: object, data_type: object = None) -> Values:
+    """Values of a read as the console keeps them (see :func:`catui.feeds.base.decode_values`)."""
+    return decode_values(data)
 
 
 @dataclass
@@ -178,10 +88,9 @@ class PVState:
 
     name: str
     connection: str = SEARCHING
-    native_type: Any = None
-    count: int | None = None
-    address: tuple[str, int] | None = None
-    access: Any = None
+    #: The channel as it was when last connected (None: never connected).
+    info: ChannelInfo | None = None
+    address: Address | None = None
     control: ControlInfo | None = None
     updates: int = 0
     history: deque[float] = field(default_factory=lambda: deque(maxlen=HISTORY_LENGTH))
@@ -200,15 +109,17 @@ class PVState:
     _stamp_first_seen: float = field(default=0.0, repr=False)
     _stamp_moved_at: float | None = field(default=None, repr=False)
     # A CHAR array's text (None: not text) and the value it was decoded from.
-    _text_of: Any = field(default=None, repr=False)
+    _text_of: object = field(default=None, repr=False)
     _text: str | None = field(default=None, repr=False)
     # What the properties value, severity, status and timestamp return; _raw is an
     # update taken by stash() and not decoded yet (decoded when one of them is read).
-    _value: Any = field(default=None, repr=False)  # list[str] or numpy array, see decode_data
+    _value: Any = field(default=None, repr=False)  # list[str] or numpy array: Values
     _severity: int | None = field(default=None, repr=False)
     _status: int | None = field(default=None, repr=False)
     _timestamp: float | None = field(default=None, repr=False)
-    _raw: Any = field(default=None, repr=False)
+    _raw: Update | None = field(default=None, repr=False)
+    #: Reads this PV's updates (the feed's, handed over with the connection).
+    decoder: Decoder = field(default=SAMPLE_DECODER, repr=False)
 
     # -- the decoded update, on demand -------------------------------------------
     @property
@@ -261,25 +172,23 @@ class PVState:
         return self._raw is not None
 
     # -- folding in what the worker saw ---------------------------------------
-    def apply_update(self, response: Any) -> None:
+    def apply_update(self, update: Update) -> None:
         """Take the value, alarm and timestamp of a subscription update."""
         self._raw = None  # one stashed and not decoded is older than this one
         self.updates += 1
-        self._decode(response)
+        self._decode(update)
 
-    def stash(self, response: Any) -> None:
+    def stash(self, update: Update) -> None:
         """:meth:`apply_update`, decoded only when value, alarm or time are read.
 
         For PVs nobody looks at: a thousand updates a tick cost a thousand
         references and the first value, for the row's trend.
         """
-        self._raw = response
+        self._raw = update
         self.updates += 1
-        data = response.data
-        if len(data) and not isinstance(data, list):
-            first = float(data[0])
-            if math.isfinite(first):
-                self.history.append(first)
+        first = self.decoder.first(update)
+        if first is not None:
+            self.history.append(first)
 
     def settle(self) -> None:
         """Decode the stashed update, if any."""
@@ -359,45 +268,53 @@ class PVState:
             before is not None and self.stale_for is not None and int(before) != int(age)
         )
 
-    def _decode(self, response: Any, history: bool = True) -> None:
-        # Ten thousand a second at scale: decode_data, scalar() and the history
-        # inlined, the same results.
-        data = response.data
-        first: Any
-        if isinstance(data, list):
-            value: Any = decode_data(data, None)
-            first = value[0] if value else None
-        else:
-            value = np.array(data)  # a copy: the response's buffer is not ours to keep
-            first = value[0].item() if len(value) else None
+    def _decode(self, update: Update, history: bool = True) -> None:
+        # Ten thousand a second at scale: the history inlined.
+        value, status, severity, stamp = self.decoder.decode(update)
         self._value = value
-        metadata = response.metadata
-        if metadata is not None:
-            self._severity = int(getattr(metadata, "severity", 0))
-            self._status = int(getattr(metadata, "status", 0))
-            stamp = getattr(metadata, "timestamp", None)
-            self._timestamp = None if stamp is None else float(stamp)
-        if history and isinstance(first, (int, float)) and math.isfinite(first):
-            self.history.append(float(first))
+        if severity is not None:  # None: the update carries no alarm nor time
+            self._severity, self._status, self._timestamp = severity, status, stamp
+        if history and len(value):
+            first = value[0]
+            if not isinstance(first, str):
+                number = first.item()
+                if isinstance(number, (int, float)) and math.isfinite(number):
+                    self.history.append(float(number))
 
     def apply_connection(
         self,
         state: str,
-        address: tuple[str, int] | None,
-        native: Any,
-        count: int | None,
-        access: Any,
+        address: Address | None = None,
+        info: ChannelInfo | None = None,
+        decoder: Decoder | None = None,
     ) -> None:
-        """A change of connection: ``searching``, ``connected`` or ``disconnected``."""
+        """A change of connection: ``searching``, ``connected`` or ``disconnected``.
+
+        When connected, ``info`` is the channel and ``decoder`` reads its updates.
+        """
         self.connection = state
         if state == CONNECTED:
             self.address = address
-            self.native_type, self.count, self.access = native, count, access
+            if info is not None:
+                self.info = info
+            if decoder is not None:
+                self.decoder = decoder
 
     # -- questions the UI asks --------------------------------------------------
     @property
     def type_name(self) -> str:
-        return native_type_name(self.native_type)
+        """EPICS's name of the native type (``DOUBLE``…; ``?`` before connecting)."""
+        return "?" if self.info is None else self.info.type_name
+
+    @property
+    def count(self) -> int | None:
+        """The native element count (None before connecting)."""
+        return None if self.info is None else self.info.count
+
+    @property
+    def access_text(self) -> str:
+        """``read/write``, ``read only``…; ``?`` before connecting."""
+        return "?" if self.info is None else self.info.access_text
 
     @property
     def is_array(self) -> bool:
@@ -423,7 +340,7 @@ class PVState:
 
     @property
     def writable(self) -> bool:
-        return self.access is not None and bool(int(self.access) & 2)
+        return self.info is not None and self.info.writable
 
     def scalar(self) -> Any:
         """The first value as a Python number or string, or None."""
@@ -565,8 +482,8 @@ def _element(
 
 def format_data(state: PVState, data: Any, width: int = 60) -> str:
     """``data`` (a read's values) formatted as ``state``'s value would be."""
-    probe = PVState(state.name, CONNECTED, state.native_type, state.count, control=state.control)
-    probe._value = decode_data(data, None)
+    probe = PVState(state.name, CONNECTED, state.info, control=state.control)
+    probe._value = decode_values(data)
     return format_value(probe, max_items=8, width=width)
 
 

@@ -1,6 +1,6 @@
 """What a drain of the mailbox does to the watchlist, without drawing: no Textual here.
 
-:class:`WatchEngine` folds a :class:`~catui.messages.Drained` box into the
+:class:`WatchEngine` folds a :class:`~catui.feeds.mailbox.Drained` box into the
 :class:`~catui.model.Watchlist`'s PV states (connections, alarm history, control
 metadata, updates decoded or only stashed) and says what changed, so that the screen
 only redraws.  Updates are handed to :class:`~catui.model.PVState` as they came: what
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from catui.messages import Drained
+from catui.feeds.mailbox import Drained
 from catui.model import PVState, Watchlist
 
 __all__ = ["Applied", "WatchEngine"]
@@ -90,9 +90,7 @@ class WatchEngine:
                 continue  # removed meanwhile
             event = connections.get(name)
             if event is not None:
-                state.apply_connection(
-                    event.state, event.address, event.native_type, event.count, event.access
-                )
+                state.apply_connection(event.state, event.address, event.info, event.decoder)
             update = updates.get(name)
             if update is not None:
                 if name in seen:

@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 
 from catui.data.write_value import DISPLAY, DRIVE, format_limit, limit_warnings
-from catui.model import ControlInfo, PVState, decode_data
+from catui.feeds.base import CHAR_RANGE, ControlInfo, ValueLimits
+from catui.feeds.names import default_limits
+from catui.model import PVState, decode_data
 
 __all__ = [
     "WritePreview",
@@ -72,6 +74,8 @@ class WriteTarget:
     as_text: bool = False
     value: Any = None
     limit_source: str | None = None
+    #: What the channel holds (its ChannelInfo's; None: the default protocol's).
+    holds: ValueLimits | None = None
 
     @classmethod
     def from_state(cls, state: PVState) -> WriteTarget:
@@ -89,6 +93,7 @@ class WriteTarget:
             # A CHAR array takes text, whatever it holds now (empty, zeros…).
             as_text=state.type_name == "CHAR" and (state.count or 1) > 1,
             value=state.value,
+            holds=state.info.limits if state.info is not None else None,
         )
         return target.with_value(state.value)
 
@@ -106,6 +111,10 @@ class WriteTarget:
             precision=control.precision,
             units=control.units,
         )
+
+    @property
+    def value_limits(self) -> ValueLimits:
+        return self.holds if self.holds is not None else default_limits(self.type_name)
 
     @property
     def is_enum(self) -> bool:
@@ -129,11 +138,13 @@ class WriteTarget:
             return f"Control limits: {where}"
         if self.type_name == "STRING":
             each = " each, comma-separated" if self.count > 1 else ""
-            return f"Text, at most 39 bytes (latin-1){each}"
+            most = self.value_limits.max_string_bytes
+            return f"Text, at most {most} bytes (latin-1){each}"
         if self.as_text:
             return f"Text, at most {self.count - 1} bytes in UTF-8 (ctrl+t: numbers)"
         if self.is_char_array:
-            return f"Up to {self.count} comma-separated numbers 0 … 255 (ctrl+t: text)"
+            low, high = self.value_limits.int_range or CHAR_RANGE
+            return f"Up to {self.count} comma-separated numbers {low} … {high} (ctrl+t: text)"
         if self.count > 1:
             return f"Up to {self.count} comma-separated values"
         return "No control limits"

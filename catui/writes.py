@@ -21,11 +21,8 @@ from textual.message_pump import MessagePump
 from catui.data import journal
 from catui.data.write_value import limit_fields, limit_source, record_of
 from catui.dialogs.write import WriteRequest
-from catui.feed import Feed
+from catui.feeds.base import DEADLINE, ControlInfo, Feed, WriteLink, WriteOutcome
 from catui.messages import WriteChecked, WriteFinished
-from catui.model import ControlInfo
-from catui.write_link import WriteLink
-from catui.write_outcome import DEADLINE, answered, describe_write, journal_status, unreachable
 from catui.write_preview import enum_index, exact_text
 
 __all__ = ["CHECK_TIMEOUT", "FIELD_TIMEOUT", "ReadOnlyError", "WriteDesk"]
@@ -157,7 +154,9 @@ class WriteDesk:
             data, control = link.read_control(timeout)
         except Exception as exc:
             reply_to.post_message(
-                WriteChecked(link.name, purpose, error=str(exc), disconnected=unreachable(exc))
+                WriteChecked(
+                    link.name, purpose, error=str(exc), disconnected=link.unreachable(exc)
+                )
             )
             return
         source = self._limit_source(link, control)
@@ -221,10 +220,8 @@ class WriteDesk:
             response = link.write(request.value, max(0.001, left()))
         except Exception as exc:
             error = exc
-        ok, text = describe_write(
-            request.pv, request.text, response, error, self.write_timeout,
-            abandoned=link.abandoned,
-        )  # fmt: skip
+        outcome = link.outcome(request.text, response, error, self.write_timeout)
+        ok, text = outcome.ok, outcome.sentence
         if ok and left() > 0 and link.abandoned is None:
             try:
                 reported = link.read_value(left())
@@ -234,7 +231,7 @@ class WriteDesk:
         if ok and reported is not None and target is not None:
             # What the IOC holds now, not what was typed: it may have clipped or rounded.
             text += f"; the IOC reports {exact_text(reported, target)}"
-        if answered(error):
+        if outcome.answered:
             link.close()  # nothing of it is still on the way
         else:
             link.abort(link.abandoned or DEADLINE)
@@ -242,15 +239,13 @@ class WriteDesk:
         message = WriteFinished(request.pv, ok, text, old, reported)
         self._finished(message)
         reply_to.post_message(message)
-        self.journal_write(request, sent, response, error, text, old, reported)
+        self.journal_write(request, sent, outcome, old, reported)
 
     def journal_write(
         self,
         request: WriteRequest,
         sent: float,
-        response: Any,
-        error: Exception | None,
-        text: str,
+        outcome: WriteOutcome,
         old: Any = None,
         reported: Any = None,
     ) -> None:
@@ -260,10 +255,9 @@ class WriteDesk:
         after it (None: not known).  A journal that cannot be written is a warning:
         the write itself was already reported, and must not look as if it failed.
         """
-        abandoned = request.link.abandoned if request.link is not None else None
-        status, reply = journal_status(response, error, abandoned)
+        status, reply = outcome.status, outcome.reply
         if not reply and status != "completed":
-            reply = text  # the server said nothing: the sentence the operator was told
+            reply = outcome.sentence  # the server said nothing: what the operator was told
         target = request.target
         more: dict[str, Any] = {"sent": request.sent}
         if target is None:

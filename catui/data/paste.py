@@ -31,9 +31,7 @@ import shlex
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 
-from protocol.alarms import AlarmSeverity, AlarmStatus
-from protocol.commands import check_pv_name
-from protocol.errors import CAValueError
+from catui.feeds.names import ALARM_WORDS, PVNameError, check_pv_name
 
 __all__ = ["PasteError", "extract_pv_names", "is_pv_name"]
 
@@ -52,11 +50,7 @@ _LETTER = re.compile(r"[A-Za-z]")
 _HEX = re.compile(r"[+-]?0[xX][0-9a-fA-F]+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?Z?")
 _TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?")
-_ALARM_WORDS = frozenset(
-    [member.name for member in AlarmStatus]
-    + [member.name for member in AlarmSeverity]
-    + ["MINOR", "MAJOR", "INVALID"]
-)
+_ALARM_WORDS = ALARM_WORDS | {"MINOR", "MAJOR", "INVALID"}
 
 _TOOLS = (
     r"caget|caput|camonitor|cainfo|pvget|pvput|pvmonitor|pvinfo|catui\s+(?:get|put|monitor|info)"
@@ -99,13 +93,13 @@ _CSV_NAME_COLUMNS = ("name", "pv", "pv name", "pvname", "channel")
 def is_pv_name(word: str) -> bool:
     """Whether ``word`` can be a PV name and is not plainly a value.
 
-    The name must pass :func:`protocol.commands.check_pv_name`, use the characters of
+    The name must pass :func:`catui.feeds.names.check_pv_name`, use the characters of
     EPICS record names (with ``.FIELD``, ``$`` and a ``{...}`` filter), hold a letter,
     and not be a number (``1e5``, ``0x1F``, ``inf``) or a date or time.
     """
     try:
         check_pv_name(word)
-    except CAValueError:
+    except PVNameError:
         return False
     if not _NAME.fullmatch(word):
         return False

@@ -20,8 +20,7 @@ import re
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
 
-from protocol.commands import check_pv_name
-from protocol.errors import CAValueError
+from catui.feeds.names import PVNameError, check_pv_name
 
 __all__ = [
     "CSV_COLUMNS",
@@ -224,7 +223,7 @@ def _from_csv(text: str) -> list[SnapshotRow]:
         name = record.get(name_column, "").strip()
         try:
             check_pv_name(name)
-        except CAValueError as exc:
+        except PVNameError as exc:
             raise SnapshotError(f"line {line}: {exc}") from None
         value = record.get("value", "")
         if "number" in record:

@@ -16,8 +16,7 @@ import math
 from pathlib import Path
 
 from catui.data.snapshot import CSV_COLUMNS, SnapshotError, SnapshotRow, from_csv, parse_number
-from protocol.commands import check_pv_name
-from protocol.errors import CAValueError
+from catui.feeds.names import PVNameError, check_pv_name
 
 __all__ = ["SavedSnapshot", "load_snapshot", "parse_markdown", "parse_snapshot"]
 
@@ -129,7 +128,7 @@ def parse_markdown(text: str) -> SavedSnapshot:
         name = record.get("name", record.get("pv", "")).strip()
         try:
             check_pv_name(name)
-        except CAValueError as exc:
+        except PVNameError as exc:
             raise SnapshotError(f"line {number}: {exc}") from None
         value = record.get("value", "")
         rows.append(

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from catui.data.durations import parse_seconds
-from protocol.commands import MAX_NAME_LENGTH
+from catui.feeds.names import MAX_NAME_LENGTH
 
 __all__ = [
     "WatchlistError",

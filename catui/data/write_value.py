@@ -3,7 +3,9 @@
 The text is parsed (numbers, a choice from a list, strings, comma-separated arrays),
 never evaluated.  :func:`parse_value` returns what to hand to ``write()``; what it
 accepts the client library accepts too (the feed checks again with the library's own
-encoder before anything is sent: :meth:`catui.feed.Feed.check_value`).
+encoder before anything is sent: :meth:`catui.feeds.base.Feed.check_value`).  What
+a channel holds (string bytes, integer ranges) comes from its
+:class:`~catui.feeds.base.ChannelInfo`.
 
 Limits are worded from where they come from (:func:`limit_source`): an output record's
 control limits are its drive limits DRVL/DRVH, which the IOC clips to; other records
@@ -17,11 +19,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from catui.feeds.base import ValueLimits
+from catui.feeds.names import default_limits
+
 __all__ = [
     "DISPLAY",
     "DRIVE",
-    "INT_RANGES",
-    "MAX_STRING_BYTES",
     "format_limit",
     "limit_fields",
     "limit_source",
@@ -32,22 +35,19 @@ __all__ = [
     "record_of",
 ]
 
-#: A DBR_STRING holds 40 bytes, the terminating NUL included.
-MAX_STRING_BYTES = 39
-INT_RANGES = {"SHORT": (-(2**15), 2**15 - 1), "LONG": (-(2**31), 2**31 - 1), "CHAR": (0, 255)}
 _FLOAT32_MAX = 3.4028234663852886e38
 
 
-def _number(text: str, type_name: str) -> int | float:
+def _number(text: str, type_name: str, limits: ValueLimits) -> int | float:
     text = text.strip()
     if not text:
         raise ValueError("a number is needed")
-    if type_name in INT_RANGES:
+    if limits.int_range is not None:
         try:
             value = int(text, 0) if text.lower().startswith(("0x", "-0x")) else int(text)
         except ValueError:
             raise ValueError(f"not a whole number: {text!r}") from None
-        low, high = INT_RANGES[type_name]
+        low, high = limits.int_range
         if not low <= value <= high:
             raise ValueError(f"{value} does not fit a {type_name} ({low} … {high})")
         return value
@@ -62,7 +62,7 @@ def _number(text: str, type_name: str) -> int | float:
     return number
 
 
-def _string(text: str) -> str:
+def _string(text: str, limits: ValueLimits) -> str:
     # DBR_STRING text goes as latin-1, as the client library encodes it: a character
     # it cannot encode is refused here, not replaced.
     try:
@@ -70,9 +70,10 @@ def _string(text: str) -> str:
     except UnicodeEncodeError as exc:
         bad = text[exc.start]
         raise ValueError(f"a string holds latin-1 characters only; {bad!r} is not one") from None
-    if size > MAX_STRING_BYTES:
+    most = limits.max_string_bytes
+    if most is not None and size > most:
         raise ValueError(
-            f"a string holds at most {MAX_STRING_BYTES} bytes (40 with its NUL); this is {size}"
+            f"a string holds at most {most} bytes ({most + 1} with its NUL); this is {size}"
         )
     return text
 
@@ -84,6 +85,7 @@ def parse_value(
     enum_strings: Sequence[str] = (),
     *,
     as_text: bool = False,
+    limits: ValueLimits | None = None,
 ) -> Any:
     """What to write, from what the operator typed.
 
@@ -99,12 +101,17 @@ def parse_value(
         The choices of an ENUM.
     as_text : bool
         A CHAR array holding a long string: the text is written as it is.
+    limits : ValueLimits, optional
+        What the channel holds (its ``ChannelInfo.limits``); by default, what a
+        channel of ``type_name`` holds in the default protocol.
 
     Raises
     ------
     ValueError
         With a message for the operator.
     """
+    if limits is None:
+        limits = default_limits(type_name)
     if as_text:
         size = len(text.encode("utf-8"))
         if size >= count:
@@ -134,14 +141,14 @@ def parse_value(
         if len(items) > count:
             raise ValueError(f"at most {count} values fit; {len(items)} given")
         if type_name == "STRING":
-            return [_string(item) for item in items]
+            return [_string(item, limits) for item in items]
         try:
-            return [_number(item, type_name) for item in items]
+            return [_number(item, type_name, limits) for item in items]
         except ValueError as exc:
             raise ValueError(f"{exc} (values are comma-separated)") from None
     if type_name == "STRING":
-        return _string(text)
-    return _number(text, type_name)
+        return _string(text, limits)
+    return _number(text, type_name, limits)
 
 
 #: Where control limits come from: the drive limits (the IOC clips to them) or the

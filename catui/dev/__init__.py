@@ -1,1 +1,4 @@
-"""Development helpers: a fixed feed and the snapshot states (tests and screenshots)."""
+"""Development helpers: the snapshot states (tests, screenshots).
+
+The fixed feed they run on is :mod:`catui.feeds.fake`.
+"""

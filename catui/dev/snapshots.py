@@ -3,7 +3,7 @@
 ``python -m catui.dev.snapshots [DIR]`` (or ``screenshots/make_screenshots.py``)
 writes one SVG per state and size into ``screenshots/``; ``tests/catui/test_snapshots.py``
 compares the same states with ``snap_compare``.  No IOC, no clock: the PVs come from a
-:class:`~catui.dev.fake_feed.FakeFeed` with fixed timestamps, shown in UTC.
+:class:`~catui.feeds.fake.FakeFeed` with fixed timestamps, shown in UTC.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from textual.pilot import Pilot
 from catui.app import CatuiApp
 from catui.app_main import build_app
 from catui.dev.fake_browse import FixedBrowseSource
-from catui.dev.fake_feed import FakeFeed, FakePV
-from catui.model import ControlInfo
-from protocol.channel_types import ChannelType as T
+from catui.feeds.base import ControlInfo
+from catui.feeds.fake import FakeFeed, FakePV
+from catui.feeds.fake import TypeNames as T
 
 __all__ = ["SIZES", "SNAPSHOTS", "make_app", "write_screenshots"]
 

@@ -20,7 +20,7 @@ from catui.dialogs.write import WriteDialog
 from catui.write_preview import WriteTarget
 
 if TYPE_CHECKING:
-    from catui.write_link import WriteLink
+    from catui.feeds.base import WriteLink
 
 __all__ = ["FieldWriteDialog", "field_target", "refusal"]
 

@@ -34,7 +34,7 @@ from catui.write_preview import WritePreview, WriteTarget, enum_index, preview, 
 
 if TYPE_CHECKING:
     from catui.app import CatuiApp
-    from catui.write_link import WriteLink
+    from catui.feeds.base import WriteLink
 
 __all__ = ["WriteDialog", "WriteRequest", "confirm_write"]
 
@@ -267,7 +267,10 @@ class WriteDialog(ModalScreen[WriteRequest | None]):
         t = self.target
         error = self.query_one("#write-error", Static)
         try:
-            value = parse_value(text, t.type_name, t.count, t.enum_strings, as_text=t.as_text)
+            value = parse_value(
+                text, t.type_name, t.count, t.enum_strings, as_text=t.as_text,
+                limits=t.value_limits,
+            )  # fmt: skip
             if t.is_enum and isinstance(value, str):
                 value = t.enum_strings.index(value)  # the index is what goes on the wire
             # Text for a CHAR array goes as UTF-8 bytes and its NUL: how the row decodes

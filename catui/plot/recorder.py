@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import Any
 
 from catui.model import CONNECTED, PVState
 from catui.plot.history import HistoryStore
@@ -36,19 +35,18 @@ def numeric_sample(state: PVState) -> tuple[float | None, float, int] | None:
     (``state.pending``) is read without decoding it: decoding copies the whole array,
     which is what stashing avoids for rows nobody looks at.
     """
-    raw: Any = state._raw  # the stash is read, not settled (see above)
+    raw = state._raw  # the stash is read, not settled (see above)
     if raw is not None:
-        data = raw.data
-        metadata = raw.metadata
-        if metadata is None:
-            stamp, severity = None, 0
-        else:
-            stamp = getattr(metadata, "timestamp", None)
-            severity = int(getattr(metadata, "severity", 0))
-    else:
-        data = state._value  # decoded already: no settle needed
-        stamp = state._timestamp
-        severity = state._severity or 0
+        decoder = state.decoder
+        first = decoder.first(raw)
+        if first is None:
+            return None
+        stamp = decoder.timestamp(raw)
+        alarm = decoder.alarm(raw)
+        return stamp, first, 0 if alarm is None else int(alarm[1])
+    data = state._value  # decoded already: no settle needed
+    stamp = state._timestamp
+    severity = state._severity or 0
     if data is None or isinstance(data, list) or not len(data):
         return None
     try:

@@ -1,6 +1,6 @@
 """CA diagnostics: the address list in effect, circuits, searches, duplicates and the log.
 
-The snapshot (:meth:`catui.feed.Feed.diagnostics`, a lock and a copy in the client)
+The snapshot (:meth:`catui.feeds.base.Feed.diagnostics`, a lock and a copy in the client)
 is taken when the screen opens, then in a thread worker about once a second, since
 with thousands of PVs it takes tens of milliseconds; a section is redrawn only when
 what it shows changed.
@@ -24,15 +24,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from catui.log_capture import CapturedRecord
-from protocol.sync.diagnostics import (
+from catui.feeds.base import (
     CONNECTED,
     SEARCHING,
-    BlockerDiagnostics,
-    CircuitDiagnostics,
-    DuplicateServer,
-    PVDiagnostics,
+    CircuitRow,
+    Diagnostics,
+    DuplicateRow,
+    PVRow,
 )
+from catui.log_capture import CapturedRecord
 
 if TYPE_CHECKING:
     from catui.app import CatuiApp
@@ -103,7 +103,7 @@ def _table(*headers: str) -> Table:
     return table
 
 
-def _priorities(pvs: Sequence[PVDiagnostics]) -> tuple[bool, str]:
+def _priorities(pvs: Sequence[PVRow]) -> tuple[bool, str]:
     """Whether the PVs' priorities differ (a column), or the one they share (a note)."""
     found = {pv.priority for pv in pvs}
     if len(found) > 1:
@@ -115,37 +115,25 @@ def _more(shown: int, total: int) -> list[Text]:
     return [Text(f"… and {total - shown} more", style="dim")] if total > shown else []
 
 
-def address_section(snap: BlockerDiagnostics) -> RenderableType:
+def address_section(snap: Diagnostics) -> RenderableType:
     """The configuration in effect, as the client resolved it, and where searches go."""
-    config = snap.config
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
-    if config is None:
-        grid.add_row("Configuration", Text("not read yet (the monitor has not started)"))
-    else:
-        grid.add_row("EPICS_CA_ADDR_LIST", Text(_addresses(config.addr_list)))
-        grid.add_row("EPICS_CA_AUTO_ADDR_LIST", "YES" if config.auto_addr_list else "NO")
-        servers = [
-            f"{_address(n.address)} ({'connected' if n.connected else 'unreachable'})"
-            for n in snap.name_servers
-        ] or [_address(a) for a in config.name_servers]
-        grid.add_row("EPICS_CA_NAME_SERVERS", Text(" ".join(servers) or "(none)"))
-        grid.add_row("EPICS_CA_SERVER_PORT", str(config.server_port))
-        grid.add_row("EPICS_CA_REPEATER_PORT", str(config.repeater_port))
-        grid.add_row("EPICS_CA_CONN_TMO", f"{config.conn_tmo:g} s")
-        grid.add_row("EPICS_CA_MAX_SEARCH_PERIOD", f"{config.max_search_period:g} s")
-        grid.add_row("EPICS_CA_MAX_ARRAY_BYTES", str(config.max_array_bytes))
+    if snap.settings_note:
+        grid.add_row("Configuration", Text(snap.settings_note))
+    for name, value in snap.settings:
+        grid.add_row(name, Text(value))
     destinations = _addresses(snap.destinations) if snap.running else "(not searching yet)"
-    if snap.running and not snap.destinations and not snap.name_servers:
-        destinations = "(none: EPICS_CA_AUTO_ADDR_LIST=NO and an empty address list)"
+    if snap.running and not snap.destinations and snap.no_destinations:
+        destinations = snap.no_destinations
     grid.add_row("Search destinations", Text(destinations))
     grid.add_row("Search datagrams sent", str(snap.datagrams_sent))
     return Group(_title("Address list in effect"), grid)
 
 
 def circuits_section(
-    circuits: Sequence[CircuitDiagnostics], tz: datetime.tzinfo | None = None
+    circuits: Sequence[CircuitRow], tz: datetime.tzinfo | None = None
 ) -> RenderableType:
     """One row per open circuit: server, priority, channels, since, last heard."""
     if not circuits:
@@ -163,7 +151,7 @@ def circuits_section(
 
 
 def duplicates_section(
-    duplicates: Sequence[DuplicateServer], count: int, tz: datetime.tzinfo | None = None
+    duplicates: Sequence[DuplicateRow], count: int, tz: datetime.tzinfo | None = None
 ) -> RenderableType:
     """Each PV answered by two servers (newest first), with the one in use."""
     if not count:
@@ -178,7 +166,7 @@ def duplicates_section(
 
 
 def searching_section(
-    pvs: Sequence[PVDiagnostics], taken_at: float, tz: datetime.tzinfo | None = None
+    pvs: Sequence[PVRow], taken_at: float, tz: datetime.tzinfo | None = None
 ) -> RenderableType:
     """The PVs still searched for: searches sent, retries, since when, next one."""
     searching = [pv for pv in pvs if pv.state == SEARCHING]
@@ -205,7 +193,7 @@ def searching_section(
     return Group(_title("Searching", note), table, *_more(MAX_ROWS, len(searching)))
 
 
-def pvs_section(pvs: Sequence[PVDiagnostics], tz: datetime.tzinfo | None = None) -> RenderableType:
+def pvs_section(pvs: Sequence[PVRow], tz: datetime.tzinfo | None = None) -> RenderableType:
     """Every PV: which server answered it, its priority and state."""
     if not pvs:
         return Group(_title("PVs", "none"))
@@ -261,7 +249,7 @@ class DiagnosticsScreen(Screen[None]):
 
         def __init__(
             self,
-            snap: BlockerDiagnostics | None,
+            snap: Diagnostics | None,
             records: tuple[CapturedRecord, ...],
             error: str = "",
         ) -> None:
@@ -274,7 +262,7 @@ class DiagnosticsScreen(Screen[None]):
         super().__init__()
         self.tz = tz
         #: The snapshot shown (None until the first arrives).
-        self.snap: BlockerDiagnostics | None = None
+        self.snap: Diagnostics | None = None
         self._shown: dict[str, object] = {}
 
     @property
@@ -318,7 +306,7 @@ class DiagnosticsScreen(Screen[None]):
             self.show(message.snap)
         self._section("log", message.records, lambda: log_section(message.records, self.tz))
 
-    def show(self, snap: BlockerDiagnostics) -> None:
+    def show(self, snap: Diagnostics) -> None:
         """Draw ``snap``: each section only if what it shows changed."""
         self.snap = snap
         tz = self.tz
@@ -329,7 +317,7 @@ class DiagnosticsScreen(Screen[None]):
             f"{_count(snap.duplicate_count, 'duplicate')} · at {_time(snap.taken_at, tz)}"
         )
         self.query_one("#diagnostics-summary", Static).update(summary)
-        facts = (snap.config, snap.destinations, snap.name_servers, snap.running,
+        facts = (snap.settings, snap.destinations, snap.no_destinations, snap.running,
                  snap.datagrams_sent)  # fmt: skip
         self._section("address", facts, lambda: address_section(snap))
         self._section("circuits", snap.circuits, lambda: circuits_section(snap.circuits, tz))

@@ -29,8 +29,8 @@ from catui.browse.path import BrowsePath
 from catui.browse.record import NOT_READABLE, FieldValue, RecordView, field_value, record_name
 from catui.browse.text import field_text, safe
 from catui.dialogs.field_write import FieldWriteDialog, field_target, refusal
+from catui.feeds.base import DIALOG_CLOSED
 from catui.messages import WriteFinished
-from catui.write_outcome import DIALOG_CLOSED
 
 if TYPE_CHECKING:
     from catui.app import CatuiApp

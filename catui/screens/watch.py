@@ -27,10 +27,12 @@ from catui.dialogs.copy_out import CopyDialog
 from catui.dialogs.filter import FilterDialog
 from catui.dialogs.prompt import TextPrompt
 from catui.dialogs.write import WriteDialog, WriteRequest, confirm_write
+from catui.feeds.base import DIALOG_CLOSED
+from catui.feeds.mailbox import Drained
 from catui.formats import FORMAT_NAMES
 from catui.lag import LagMeter
 from catui.live_snapshot import put_rows, snapshot_rows
-from catui.messages import Drained, WriteChecked, WriteFinished
+from catui.messages import WriteChecked, WriteFinished
 from catui.model import CONNECTED, PVState, Watchlist, format_cycle, printable
 from catui.screens.chart_screens import chart_screen
 from catui.screens.compare import CompareScreen
@@ -41,7 +43,6 @@ from catui.watch_engine import WatchEngine
 from catui.widgets.detail_pane import DetailPane
 from catui.widgets.status_bar import StatusBar
 from catui.widgets.watch_table import WatchTable
-from catui.write_outcome import DIALOG_CLOSED
 from catui.write_preview import WriteTarget, preview, same_value, writable_value
 
 if TYPE_CHECKING:
@@ -368,7 +369,7 @@ class WatchScreen(Screen[None]):
         state = self.watchlist.states.get(name) if name else None
         if state is None or self.catui.refuse_write(state.name):
             return
-        if state.connection != CONNECTED and state.native_type is None:
+        if state.connection != CONNECTED and state.info is None:
             # Never connected: its type is not known, nothing to check a value against.
             self.notify(f"{state.name} is {state.connection}: nothing to write to",
                         severity="warning", markup=False)  # fmt: skip

@@ -54,13 +54,6 @@ _TREND_ROWS = 4  # at most: a taller pane leaves room for more facts
 _SEVERITY_CLASS = {1: "minor", 2: "major", 3: "invalid"}
 
 
-def _access_text(access: object) -> str:
-    if access is None:
-        return "?"
-    bits = int(access)  # type: ignore[call-overload]
-    return {0: "none", 1: "read only", 2: "write only", 3: "read/write"}.get(bits, str(bits))
-
-
 def _pair(control: ControlInfo, kind: str) -> str:
     """A pair of limits as the value is shown (``-1e+300``, not 300 digits), with units."""
     pair = control.limits.get(kind)
@@ -121,7 +114,7 @@ def detail_lines(
     online = state.connection == CONNECTED
     kind = f"{state.type_name}[{state.count}]" if state.count is not None else "type ?"
     address = "{}:{}".format(*state.address) if state.address and online else "no server"
-    title = f"  {kind} · {address} · {_access_text(state.access)} · {state.connection}"
+    title = f"  {kind} · {address} · {state.access_text} · {state.connection}"
     lines: list[Line] = [((state.name, "name"), (title, ""))]
     # The left values (a full timestamp: 30 cells with its zone) get a little more than
     # half on a narrow pane; the right ones (alarm, units, limits) are shorter.
@@ -280,7 +273,7 @@ class DetailPane(ScrollView, can_focus=False):
         # staleness change): the pane already shows it.
         shown = None if state is None else (
             state, state.updates, state.connection, state.control, state.address,
-            state.access, state.native_type, state.count, state.stale_for is None,
+            state.info, state.stale_for is None,
             int(state.stale_for or 0), state.stale_after, state.display,
             tuple(state.alarm_changes),
         )  # fmt: skip

@@ -12,8 +12,8 @@ from rich.console import Console
 from textual.widgets import Static
 
 from catui.app_main import build_app
-from catui.dev.fake_diagnostics import FAKE_OTHER_SERVER
 from catui.dev.snapshots import make_app
+from catui.feeds.fake_diagnostics import FAKE_OTHER_SERVER
 from catui.screens.diagnostics import DiagnosticsScreen
 from catui.screens.help import HelpScreen
 from catui.screens.watch import WatchScreen

@@ -1,7 +1,7 @@
 """What the table and the detail pane show (issue 12): formats, text, enums, limits, times,
 staleness, column widths at 80 columns, the write outcome fading, and removals undone.
 
-On fixed plants (catui.dev.fake_feed, a fixed wall clock); no IOC, no network.
+On fixed plants (catui.feeds.fake, a fixed wall clock); no IOC, no network.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import datetime
 import numpy as np
 
 from catui.app_main import build_app
-from catui.dev.fake_feed import FakeFeed, FakePV
 from catui.dev.snapshots import STAMP, make_app
 from catui.dialogs.confirm import ConfirmDialog
 from catui.dialogs.prompt import TextPrompt
+from catui.feeds.fake import FakeFeed, FakePV
 from catui.formats import EPICS_EPOCH
 from catui.model import ControlInfo
 from catui.screens.help import HelpScreen
@@ -255,7 +255,7 @@ async def test_a_longer_alarm_or_connection_text_widens_its_column():
         state = app.watch_screen.watchlist.states["p:bad"]
         state.severity, state.status = 3, 21  # INVALID WRITE_ACCESS (20 cells)
         state.connection = "disconnected"
-        state.apply_connection("connected", ("127.0.0.1", 5064), T.DOUBLE, 1, 3)
+        state.apply_connection("connected", ("127.0.0.1", 5064), feed.pvs["p:bad"].info())
         table(app).refresh_states([state])
         await pilot.pause()
         await pilot.pause()

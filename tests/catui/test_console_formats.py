@@ -7,7 +7,8 @@ import datetime
 import numpy as np
 import pytest
 
-from catui.dev.fake_feed import FakeMetadata, FakeResponse
+from catui.feeds.base import Sample
+from catui.feeds.ca import channel_info
 from catui.formats import (
     DEC,
     DEFAULT,
@@ -32,13 +33,13 @@ UTC = datetime.timezone.utc
 def state(native: T, value: object, count: int = 1, control: ControlInfo | None = None,
           stamp: float = 0.0) -> PVState:  # fmt: skip
     s = PVState("pv")
-    s.apply_connection("connected", ("127.0.0.1", 5064), native, count, 3)
+    s.apply_connection("connected", ("127.0.0.1", 5064), channel_info(native, count, 3))
     if native in (T.STRING, T.ENUM) and not isinstance(value, (int, np.integer)):
         items = value if isinstance(value, list) else [value]
         data: object = [str(v).encode() for v in items]
     else:
         data = np.atleast_1d(np.asarray(value))
-    s.apply_update(FakeResponse(data, T.TIME_DOUBLE, FakeMetadata(0, 0, stamp)))
+    s.apply_update(Sample(data, 0, 0, stamp))
     s.control = control
     return s
 
@@ -134,7 +135,7 @@ def test_the_text_is_decoded_once_per_value():
     assert s.char_text() == "Hello"
     s._text = "cached"  # the same value object: not decoded again
     assert s.char_text() == "cached"
-    s.apply_update(FakeResponse(np.array(list(b"World\0")), T.TIME_CHAR, FakeMetadata()))
+    s.apply_update(Sample(np.array(list(b"World\0"))))
     assert s.char_text() == "World"
 
 

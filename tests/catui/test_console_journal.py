@@ -13,8 +13,8 @@ from textual.widgets import DataTable
 from catui import app_main
 from catui.app_main import build_app
 from catui.data import journal
+from catui.feeds.ca_write import journal_status
 from catui.screens.journal import JournalScreen
-from catui.write_outcome import journal_status
 from protocol.errors import (
     CATimeoutError,
     CAValueError,
@@ -68,7 +68,8 @@ def test_journal_status(response, error, expected):
 
 
 def test_journal_status_of_an_abandoned_write():
-    from catui.write_outcome import DEADLINE, QUIT, describe_write
+    from catui.feeds.base import DEADLINE, QUIT
+    from catui.feeds.ca_write import describe_write
     from protocol.sync.cancel import CACancelledError, CancelledBeforeSendingError
 
     # Quit before it was sent: not written; after: abandoned, its outcome unknown.

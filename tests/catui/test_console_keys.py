@@ -6,12 +6,12 @@ import datetime
 
 from catui.app_main import build_app
 from catui.data.watchlist import load_watchlist
-from catui.dev.fake_feed import FakeFeed
 from catui.dev.snapshots import fixed_pvs, make_app
 from catui.dialogs.add_pvs import AddPVsDialog
 from catui.dialogs.confirm import ConfirmDialog
 from catui.dialogs.filter import FilterDialog
 from catui.dialogs.prompt import TextPrompt
+from catui.feeds.fake import FakeFeed
 from catui.screens.help import HelpScreen
 from catui.screens.watch import WatchScreen
 from catui.widgets.detail_pane import DetailPane

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import numpy as np
 import pytest
 
-from catui.dev.fake_feed import FakeMetadata, FakeResponse
+from catui.feeds.base import ConnectionEvent, Sample
+from catui.feeds.ca import channel_info, control_info, native_type_name
+from catui.feeds.ca_write import describe_write
+from catui.feeds.mailbox import Mailbox
 from catui.formats import EPICS_EPOCH
-from catui.messages import ConnectionEvent, Mailbox
 from catui.model import (
     ALARM_HISTORY_LENGTH,
     ControlInfo,
@@ -19,11 +22,9 @@ from catui.model import (
     format_number,
     format_timestamp,
     format_value,
-    native_type_name,
     severity_text,
     status_text,
 )
-from catui.write_outcome import describe_write
 from protocol.channel_types import ChannelType as T
 from protocol.dbr import DBR_CTRL_DOUBLE, DBR_CTRL_ENUM
 from protocol.errors import (
@@ -39,13 +40,13 @@ UTC = datetime.timezone.utc
 def state(native: T, value: object, count: int = 1, control: ControlInfo | None = None,
           severity: int = 0, status: int = 0) -> PVState:  # fmt: skip
     s = PVState("pv")
-    s.apply_connection("connected", ("127.0.0.1", 5064), native, count, 3)
+    s.apply_connection("connected", ("127.0.0.1", 5064), channel_info(native, count, 3))
     if native in (T.STRING, T.ENUM):
         items = value if isinstance(value, list) else [value]
         data: object = [str(v).encode() for v in items]
     else:
         data = np.atleast_1d(np.asarray(value))
-    s.apply_update(FakeResponse(data, T.TIME_DOUBLE, FakeMetadata(status, severity, 0.0)))
+    s.apply_update(Sample(data, status, severity, 0.0))
     s.control = control
     return s
 
@@ -71,7 +72,8 @@ def test_enum_shows_its_string():
 
 def test_enum_as_index_uses_choices():
     s = state(T.LONG, np.uint16(1), control=ControlInfo(enum_strings=("Off", "On")))
-    s.native_type = T.ENUM  # subscribed with force_int_enums: values are indices
+    # Subscribed with force_int_enums: values are indices.
+    s.info = dataclasses.replace(s.info, type_name="ENUM")
     assert format_value(s) == "On"
 
 
@@ -133,30 +135,30 @@ def test_timestamp_formats():
 
 def test_history_keeps_recent_scalars():
     s = state(T.DOUBLE, 1.0)
-    s.apply_update(FakeResponse(np.array([2.0]), T.TIME_DOUBLE, FakeMetadata()))
+    s.apply_update(Sample(np.array([2.0])))
     assert list(s.history) == [1.0, 2.0]
 
 
 def test_stashed_update_is_decoded_when_read():
     s = state(T.DOUBLE, 1.0)
-    s.stash(FakeResponse(np.array([2.0]), T.TIME_DOUBLE, FakeMetadata(3, 2, 5.0)))
+    s.stash(Sample(np.array([2.0]), 3, 2, 5.0))
     assert s.pending and s.updates == 2
     assert (s.severity, s.status, s.timestamp) == (2, 3, 5.0) and not s.pending
     assert s.scalar() == 2.0 and list(s.history) == [1.0, 2.0]
     # One replaced before it was read still counts in the trend, decoded or not.
-    s.stash(FakeResponse(np.array([3.0]), T.TIME_DOUBLE, FakeMetadata()))
-    s.stash(FakeResponse(np.array([4.0]), T.TIME_DOUBLE, FakeMetadata()))
+    s.stash(Sample(np.array([3.0])))
+    s.stash(Sample(np.array([4.0])))
     assert list(s.history) == [1.0, 2.0, 3.0, 4.0] and s.pending
     assert s.scalar() == 4.0 and list(s.history) == [1.0, 2.0, 3.0, 4.0] and s.updates == 4
     # A decoded update after a stashed one: the stashed one is dropped, not decoded late.
-    s.stash(FakeResponse(np.array([5.0]), T.TIME_DOUBLE, FakeMetadata()))
-    s.apply_update(FakeResponse(np.array([6.0]), T.TIME_DOUBLE, FakeMetadata()))
+    s.stash(Sample(np.array([5.0])))
+    s.apply_update(Sample(np.array([6.0])))
     assert s.scalar() == 6.0 and list(s.history)[-2:] == [5.0, 6.0] and not s.pending
 
 
 def test_stash_of_strings_keeps_no_trend():
     s = state(T.STRING, "a")
-    s.stash(FakeResponse([b"b"], T.TIME_STRING, FakeMetadata()))
+    s.stash(Sample([b"b"]))
     assert list(s.history) == [] and s.value == ["b"]
 
 
@@ -173,7 +175,7 @@ def test_alarm_changes_are_kept_newest_last_without_repeats():
 
 def test_stale_when_the_timestamp_stands_still():
     s = state(T.DOUBLE, 1.0)
-    s.apply_update(FakeResponse(np.array([1.0]), T.TIME_DOUBLE, FakeMetadata(0, 0, 100.0)))
+    s.apply_update(Sample(np.array([1.0]), 0, 0, 100.0))
     assert not s.check_stale(0.0, 100.0) and s.stale_for is None  # no threshold: never stale
     s.stale_after = 5.0
     assert not s.check_stale(10.0, 100.0) and s.stale_for is None  # a fresh timestamp
@@ -182,18 +184,18 @@ def test_stale_when_the_timestamp_stands_still():
     assert not s.check_stale(15.9, 105.9)  # the same whole second: no redraw needed
     assert s.check_stale(17.0, 107.0) and s.stale_for == 7.0
     # The timestamp moves: fresh again.
-    s.apply_update(FakeResponse(np.array([2.0]), T.TIME_DOUBLE, FakeMetadata(0, 0, 107.5)))
+    s.apply_update(Sample(np.array([2.0]), 0, 0, 107.5))
     assert s.check_stale(18.0, 108.0) and s.stale_for is None
     # 6 s by the stamp, 5.5 s since it was seen to move: the smaller.
     assert not s.check_stale(22.0, 112.0) and s.check_stale(23.5, 113.5) and s.stale_for == 5.5
     # Disconnected: the row says disconnected, not stale.
-    s.apply_connection("disconnected", None, None, None, None)
+    s.apply_connection("disconnected", None)
     assert s.check_stale(30.0, 120.0) and s.stale_for is None
 
 
 def stamped(stamp: float) -> PVState:
     s = state(T.DOUBLE, 1.0)
-    s.apply_update(FakeResponse(np.array([1.0]), T.TIME_DOUBLE, FakeMetadata(0, 0, stamp)))
+    s.apply_update(Sample(np.array([1.0]), 0, 0, stamp))
     return s
 
 
@@ -208,8 +210,7 @@ def test_a_live_pv_on_an_ioc_whose_clock_is_behind_is_not_stale():
     s.stale_after = 30.0
     s.check_stale(0.0, 1060.0)  # before it is seen to move: a minute old, by its stamp
     for tick in range(1, 5):
-        s.apply_update(FakeResponse(np.array([1.0]), T.TIME_DOUBLE,
-                                    FakeMetadata(0, 0, 1000.0 + tick)))  # fmt: skip
+        s.apply_update(Sample(np.array([1.0]), 0, 0, 1000.0 + tick))  # fmt: skip
         s.check_stale(float(tick), 1060.0 + tick)
         assert s.stale_for is None  # it moves: alive, whatever its clock says
     assert not s.check_stale(20.0, 1080.0) and s.check_stale(40.0, 1100.0)
@@ -238,7 +239,7 @@ def test_array_stats():
 def test_control_info_from_ctrl_double():
     md = DBR_CTRL_DOUBLE(precision=3, units=b"mm", upper_disp_limit=10.0, lower_disp_limit=-10.0,
                          upper_ctrl_limit=5.0, lower_ctrl_limit=-5.0)  # fmt: skip
-    info = ControlInfo.from_metadata(md)
+    info = control_info(md)
     assert info.units == "mm" and info.precision == 3
     assert info.limits == {"display": (-10.0, 10.0), "control": (-5.0, 5.0)}
 
@@ -246,7 +247,7 @@ def test_control_info_from_ctrl_double():
 def test_control_info_from_ctrl_enum():
     md = DBR_CTRL_ENUM()
     md.enum_strings = ("Off", "On")
-    assert ControlInfo.from_metadata(md).enum_strings == ("Off", "On")
+    assert control_info(md).enum_strings == ("Off", "On")
 
 
 def test_watchlist_filter_and_sort():
@@ -259,9 +260,9 @@ def test_watchlist_filter_and_sort():
     wl.filter = ""
     assert wl.next_sort() == "name"
     assert [s.name for s in wl.visible()] == ["a:temp", "b:temp", "c:flow"]
-    wl.states["c:flow"].apply_connection("connected", None, T.DOUBLE, 1, 3)
+    wl.states["c:flow"].apply_connection("connected", None, channel_info(T.DOUBLE, 1, 3))
     wl.states["c:flow"].severity = 2
-    wl.states["a:temp"].apply_connection("connected", None, T.DOUBLE, 1, 3)
+    wl.states["a:temp"].apply_connection("connected", None, channel_info(T.DOUBLE, 1, 3))
     assert wl.next_sort() == "severity"
     assert [s.name for s in wl.visible()] == ["c:flow", "b:temp", "a:temp"]
     assert wl.next_sort() == "list"
@@ -298,12 +299,11 @@ def test_write_outcome_in_words(error, words):
 def test_mailbox_keeps_every_alarm_change_of_coalesced_updates():
     box = Mailbox()
     for value, severity, status in [(1.0, 0, 0), (95.0, 2, 3), (96.0, 2, 3), (50.0, 0, 0)]:
-        meta = FakeMetadata(status=status, severity=severity, timestamp=value)
-        box.put_update("pv", FakeResponse(np.array([value]), T.TIME_DOUBLE, meta))
+        box.put_update("pv", Sample(np.array([value]), status, severity, value))
     drained = box.drain()
     assert float(drained.updates["pv"].data[0]) == 50.0  # only the newest update survives
     assert drained.alarms == [("pv", 0, 0, 1.0), ("pv", 3, 2, 95.0), ("pv", 0, 0, 50.0)]
-    box.put_update("pv", FakeResponse(np.array([51.0]), T.TIME_DOUBLE, FakeMetadata()))
+    box.put_update("pv", Sample(np.array([51.0])))
     assert box.drain().alarms == []  # no change since
 
 

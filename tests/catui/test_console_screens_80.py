@@ -12,8 +12,8 @@ from catui.app_main import build_app
 from catui.data import journal
 from catui.data.snapshot import SnapshotRow
 from catui.data.snapshot_file import SavedSnapshot
-from catui.dev.fake_feed import FakeFeed
 from catui.dev.snapshots import STAMP, make_app
+from catui.feeds.fake import FakeFeed
 from catui.screens.compare import CompareScreen
 from catui.screens.diagnostics import DiagnosticsScreen
 from catui.screens.journal import JournalScreen

@@ -29,11 +29,12 @@ from catui.data.session import (
     load_session,
     save_session,
 )
-from catui.dev.fake_feed import FakeFeed
 from catui.dev.snapshots import fixed_pvs
+from catui.feeds.fake import FakeFeed
+from catui.feeds.mailbox import Mailbox
 from catui.lag import LagMeter
 from catui.low_bandwidth import LOW_BANDWIDTH_HZ
-from catui.messages import Mailbox, TerminalLost
+from catui.messages import TerminalLost
 from catui.widgets.watch_table import WatchTable
 from tests.catui.console_helpers import PtyConsole, status_text, wait_until
 from tests.support.iocs import free_port
@@ -456,7 +457,7 @@ def test_lag_meter():
 
 def test_mailbox_notes_the_oldest_arrival(monkeypatch):
     clock = iter([10.0, 11.0, 12.0, 13.0])
-    monkeypatch.setattr("catui.messages.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("catui.feeds.mailbox.time.monotonic", lambda: next(clock))
     box = Mailbox()
     assert box.oldest is None
     box.put_update("a", object())

@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime
 
 from catui.app_main import build_app
-from catui.dev.fake_feed import FakeFeed
 from catui.dev.snapshots import fixed_pvs
 from catui.dialogs.confirm import ConfirmDialog
 from catui.dialogs.write import WriteDialog
+from catui.feeds.fake import FakeFeed
 from tests.catui.console_helpers import confirm_shown, select, status_text, wait_until
 
 SIZE = (100, 30)

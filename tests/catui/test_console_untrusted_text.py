@@ -10,9 +10,9 @@ import datetime
 from textual.widgets._toast import Toast
 
 from catui.app_main import build_app
-from catui.dev.fake_feed import FakeFeed, FakePV
 from catui.dev.snapshots import make_app
 from catui.dialogs.write import WriteDialog
+from catui.feeds.fake import FakeFeed, FakePV
 from catui.model import ControlInfo
 from protocol.channel_types import ChannelType as T
 from tests.catui.console_helpers import confirm_shown, select, status_text, wait_until

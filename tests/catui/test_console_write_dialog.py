@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from catui.app_main import build_app
-from catui.dev.fake_feed import FakeFeed, FakeLink
 from catui.dev.snapshots import fixed_pvs
 from catui.dialogs.confirm import ConfirmDialog
 from catui.dialogs.write import WriteDialog
-from catui.messages import ConnectionEvent
+from catui.feeds.base import ConnectionEvent
+from catui.feeds.fake import FakeFeed, FakeLink
 from protocol.errors import CAValueError
 from protocol.sync.cancel import CACancelledError
 from tests.catui.console_helpers import confirm_shown, select, status_text, wait_until
@@ -125,7 +125,7 @@ async def test_a_disconnected_pv_cannot_be_armed_until_it_reconnects():
         # It reconnects: the line goes, Enter arms.
         feed.pvs["demo:setpoint"].state = "connected"
         event = ConnectionEvent("connected", ("127.0.0.1", 5064),
-                                feed.pvs["demo:setpoint"].native, 1, 3)  # fmt: skip
+                                feed.pvs["demo:setpoint"].info())  # fmt: skip
         feed._mailbox.put_connection("demo:setpoint", event)
         await wait_until(pilot, lambda: "-hidden" in state.classes, what="the line gone")
         await pilot.press("enter")
@@ -179,7 +179,7 @@ async def test_values_the_library_refuses_are_refused_in_the_dialog(name, typed,
 def test_the_dialog_and_the_library_agree(monkeypatch):
     """What parse_value lets through, the library's encoder accepts (check_value)."""
     from catui.data.write_value import parse_value
-    from catui.write_link import check_value
+    from catui.feeds.ca_write import check_value
 
     cases = [("DOUBLE", 1, "1e308"), ("FLOAT", 1, "3.4e38"), ("SHORT", 1, "-32768"),
              ("LONG", 1, "2147483647"), ("CHAR", 1, "255"), ("STRING", 1, "é" * 39),

@@ -47,14 +47,14 @@ async def test_rows_of_the_fixed_plant():
 
 
 def test_put_rows_never_write_back_a_line_break_as_a_space():
+    from catui.feeds.base import ChannelInfo
     from catui.model import CONNECTED, PVState
-    from protocol.channel_types import ChannelType
 
-    text = PVState("demo:s", CONNECTED, ChannelType.STRING, 1)
+    text = PVState("demo:s", CONNECTED, ChannelInfo("STRING", 1))
     text.value = ["two\nlines"]
-    long_text = PVState("demo:long", CONNECTED, ChannelType.CHAR, 16)
+    long_text = PVState("demo:long", CONNECTED, ChannelInfo("CHAR", 16))
     long_text.value = np.frombuffer(b"one\ntwo\0\0\0\0\0\0\0\0", dtype=np.uint8).copy()
-    plain = PVState("demo:p", CONNECTED, ChannelType.STRING, 1)
+    plain = PVState("demo:p", CONNECTED, ChannelInfo("STRING", 1))
     plain.value = ["hello  world"]
     # The table (and so the snapshot) shows "two lines"; the put line wrote that back.
     assert snapshot_row(text).value == "two lines"

@@ -6,19 +6,21 @@ updates as the fixed plant of :mod:`catui.dev` makes them.
 
 from __future__ import annotations
 
-from catui.dev.fake_feed import FakePV
-from catui.messages import ConnectionEvent, Mailbox
+from catui.feeds.base import ConnectionEvent
+from catui.feeds.fake import SAMPLE_DECODER, FakePV
+from catui.feeds.fake import TypeNames as T
+from catui.feeds.mailbox import Mailbox
 from catui.model import CONNECTED, ControlInfo, Watchlist
 from catui.watch_engine import WatchEngine
-from protocol.channel_types import ChannelType as T
 
 NAMES = ["a", "b", "c"]
 
 
 def connected(mailbox: Mailbox, *names: str) -> None:
     for name in names:
-        mailbox.put_connection(name, ConnectionEvent(CONNECTED, ("127.0.0.1", 5064),
-                                                     T.DOUBLE, 1, 3))  # fmt: skip
+        info = FakePV(name, T.DOUBLE).info()
+        event = ConnectionEvent(CONNECTED, ("127.0.0.1", 5064), info, SAMPLE_DECODER)
+        mailbox.put_connection(name, event)
 
 
 def setup() -> tuple[Watchlist, WatchEngine, Mailbox]:
@@ -33,7 +35,7 @@ def test_a_connection_and_an_update_change_the_row_and_ask_for_a_recount():
     applied = engine.apply(mailbox.drain(), seen={"a"})
     state = watchlist.states["a"]
     assert applied.changed == [state] and applied.recount and "a" in applied.names
-    assert state.connection == CONNECTED and state.native_type == T.DOUBLE
+    assert state.connection == CONNECTED and state.type_name == "DOUBLE"
     assert not state.pending and float(state.value[0]) == 2.5
     assert engine.redraws == 1
 

@@ -1,7 +1,7 @@
 """The console against a misbehaving server (issue 7): no traceback, no hang, clear rows.
 
 Every fault of :data:`tests.faults.fake_server.FAULTS` is played against the
-console (``build_app`` with its real :class:`~catui.feed.CAFeed`), driven by Pilot.
+console (``build_app`` with its real :class:`~catui.feeds.ca.CAFeed`), driven by Pilot.
 Two fake servers answer on loopback, each for its own PV:
 
 * ``bad:pv`` on a server with the fault from the start: the monitor's Blocker and
@@ -44,12 +44,12 @@ from catui.app import CatuiApp
 from catui.app_main import build_app
 from catui.dialogs.confirm import ConfirmDialog
 from catui.dialogs.write import WriteDialog
-from catui.feed import CAFeed
+from catui.feeds.ca import CAFeed
 from catui.screens.help import HelpScreen
 from catui.widgets.status_bar import StatusBar
 from catui.widgets.watch_table import WatchTable
 from protocol.channel_types import ChannelType
-from protocol.commands import WriteNotifyRequest
+from protocol.commands import EventAddRequest, WriteNotifyRequest
 from tests.catui.console_helpers import select, status_text, wait_until
 from tests.faults.fake_server import FAULTS, PV, FakeServer, Scenario
 
@@ -157,6 +157,9 @@ def servers(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., tuple[Fak
             Scenario(
                 pvs={BAD: PV(ChannelType.DOUBLE, [BAD_VALUE])},
                 fault=FAULTS[fault] if fault else None,
+                # The fault meets the monitor's subscription, as when it was the first
+                # request of its circuit: the control read now goes out with it, first.
+                op_requests=(EventAddRequest,),
             )
         )
         good = FakeServer(Scenario(pvs={OK: PV(ChannelType.DOUBLE, [OK_VALUE])}))

@@ -97,16 +97,18 @@ def test_load_snapshot(tmp_path):
 def test_columns_a_snapshot_lacks_are_not_compared():
     import numpy as np
 
-    from catui.dev.fake_feed import FakeMetadata, FakeResponse
+    from catui.feeds.base import Sample
+    from catui.feeds.ca import channel_info
     from catui.model import PVState
     from catui.screens.compare import judge
     from protocol.channel_types import ChannelType
 
     def live(value: float, severity: int) -> dict[str, PVState]:
         state = PVState("x:y")
-        state.apply_connection("connected", ("127.0.0.1", 5064), ChannelType.DOUBLE, 1, 3)
-        meta = FakeMetadata(status=3, severity=severity, timestamp=1.0)
-        state.apply_update(FakeResponse(np.array([value]), ChannelType.TIME_DOUBLE, meta))
+        state.apply_connection(
+            "connected", ("127.0.0.1", 5064), channel_info(ChannelType.DOUBLE, 1, 3)
+        )
+        state.apply_update(Sample(np.array([value]), status=3, severity=severity, timestamp=1.0))
         return {"x:y": state}
 
     names_values = parse_snapshot("name,value\nx:y,1.0\n")

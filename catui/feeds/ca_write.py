@@ -1,78 +1,57 @@
-"""A write's channel: kept from the write dialog's opening to the read back, abandoned at once.
+"""The CA write link, and how a CA write went (:class:`~catui.feeds.base.WriteOutcome`).
 
-A :class:`WriteLink` is one channel kept from the moment the write dialog opens (its
+A :class:`CAWriteLink` is one channel kept from the moment the write dialog opens (its
 reads tell where the limits come from, and what the value is when the write is
 armed) through the write itself and the read back after it.  Whatever it is doing,
-:meth:`WriteLink.abort` (quit, the write's deadline) resets its sockets at once:
+:meth:`CAWriteLink.abort` (quit, the write's deadline) resets its sockets at once:
 nothing of it that has not reached the IOC's host gets there later, and nothing is
-searched, connected or sent again.  :class:`CAWriteLink` is the CA one
-(:meth:`catui.feed.CAFeed.write_link`); :func:`check_value` asks the client library
-whether it would accept a value, before anything is sent.
+searched, connected or sent again.  That channel is the link's own, not the
+Blocker's: a Blocker request is cancelled by the Blocker, but only this link's own
+sockets can be reset from the quitting thread without waiting for anyone, which is
+what the write-safety rules (nothing lands after a timeout or quit) ask.
+:func:`check_value` asks the client library whether it would accept a value,
+before anything is sent; :func:`classify` tells once what became of a write.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from catui.model import ControlInfo, decode_data
+from catui.feeds.base import QUIT, ControlInfo, Values, WriteOutcome, decode_values
 from protocol.channel_types import ChannelType
 from protocol.errors import (
     CAError,
     CATimeoutError,
     CAValueError,
+    ChannelAccessDenied,
     ConnectTimeoutError,
     DisconnectedError,
+    ErrorResponseReceived,
 )
-from protocol.sync.cancel import CACancelledError, Cancellation
+from protocol.sync.cancel import CACancelledError, Cancellation, CancelledBeforeSendingError
 from protocol.values import encode_values, value_count
 
 if TYPE_CHECKING:
     from protocol.sync.channels import Channel
 
-__all__ = ["CAWriteLink", "WriteLink", "check_value"]
+__all__ = [
+    "CAWriteLink",
+    "answered",
+    "check_value",
+    "classify",
+    "describe_write",
+    "journal_status",
+    "unreachable",
+]
 
 logger = logging.getLogger("catui.write_link")
 
 _T = TypeVar("_T")
-
-
-class WriteLink(Protocol):
-    """One PV's channel kept for one write: reads before it, the write, the read back.
-
-    Its calls block (run them in a worker thread), one at a time; :meth:`abort` may be
-    called from any thread, at any moment.
-    """
-
-    name: str
-
-    @property
-    def abandoned(self) -> str | None:
-        """Why :meth:`abort` was called (None while the link is usable)."""
-
-    def read_value(self, timeout: float) -> Any:
-        """The PV's value now (a numpy array, or a list of str)."""
-
-    def read_control(self, timeout: float) -> tuple[Any, ControlInfo]:
-        """The PV's value and control metadata (limits, units, enum choices) now."""
-
-    def read_fields(self, names: Sequence[str], timeout: float) -> dict[str, Any]:
-        """The first value of each PV of ``names`` that answers (record fields).
-
-        Missing ones are left out; the answers are kept for the link's life.
-        """
-
-    def write(self, value: Any, timeout: float) -> Any:
-        """Write with notify and wait for completion; the response (its ``status``)."""
-
-    def close(self) -> None:
-        """Close the channel in good order (after a write that was answered)."""
-
-    def abort(self, reason: str) -> None:
-        """Abandon the link now, from any thread: its sockets are reset, nothing more sent."""
 
 
 _CHANNEL_TYPES = {
@@ -86,7 +65,7 @@ _CHANNEL_TYPES = {
 }
 
 
-def check_value(value: Any, type_name: str, count: int) -> None:
+def check_value(value: object, type_name: str, count: int) -> None:
     """Refuse, before anything is sent, a value the client library would refuse.
 
     The library's own encoder is asked (``protocol.values.encode_values``), so the
@@ -112,7 +91,7 @@ def check_value(value: Any, type_name: str, count: int) -> None:
 
 
 def _first(data: Any) -> Any:
-    values = decode_data(data, None)
+    values = decode_values(data)
     if not len(values):
         return None
     first = values[0]
@@ -120,7 +99,7 @@ def _first(data: Any) -> Any:
 
 
 class CAWriteLink:
-    """A :class:`WriteLink` on our CA client: one ``Channel``, opened when first used.
+    """A :class:`~catui.feeds.base.WriteLink` on our CA client: one ``Channel``, opened lazily.
 
     Every socket it makes (searches, the circuit, the circuits of the fields it reads)
     is registered with one :class:`~protocol.sync.cancel.Cancellation`, which
@@ -128,7 +107,10 @@ class CAWriteLink:
     """
 
     def __init__(self, name: str) -> None:
+        from catui.feeds.names import split_protocol
+
         self.name = name
+        self._bare = split_protocol(name)[1]  # ca://NAME: the name CA knows
         self._cancel = Cancellation()
         self._lock = threading.Lock()  # guards what follows
         self._busy = False
@@ -171,7 +153,7 @@ class CAWriteLink:
         if channel is not None:
             channel.close()
         channel = open_channel(
-            self.name,
+            self._bare,
             # To the millisecond: errors name it ("not found: searched … for 2 s").
             timeout=max(0.001, round(self._remaining(deadline, "connecting to"), 3)),
             repeater=False,
@@ -196,16 +178,18 @@ class CAWriteLink:
                     raise
         raise AssertionError("unreachable")
 
-    def read_value(self, timeout: float) -> Any:
+    def read_value(self, timeout: float) -> Values:
         response = self._run(lambda deadline: self._read(deadline, "time"), timeout)
-        return decode_data(response.data, None)
+        return decode_values(response.data)
 
-    def read_control(self, timeout: float) -> tuple[Any, ControlInfo]:
+    def read_control(self, timeout: float) -> tuple[Values, ControlInfo]:
+        from catui.feeds.ca import control_info
+
         response = self._run(lambda deadline: self._read(deadline, "control"), timeout)
-        return decode_data(response.data, None), ControlInfo.from_metadata(response.metadata)
+        return decode_values(response.data), control_info(response.metadata)
 
-    def read_fields(self, names: Sequence[str], timeout: float) -> dict[str, Any]:
-        def fields(deadline: float) -> dict[str, Any]:
+    def read_fields(self, names: Sequence[str], timeout: float) -> dict[str, object]:
+        def fields(deadline: float) -> dict[str, object]:
             from protocol.sync.channels import open_channels
 
             wanted = [name for name in names if name not in self._fields]
@@ -233,12 +217,20 @@ class CAWriteLink:
 
         return self._run(fields, timeout)
 
-    def write(self, value: Any, timeout: float) -> Any:
+    def write(self, value: object, timeout: float) -> object:
         def put(deadline: float) -> Any:
             channel = self._open(deadline)
             return channel.write(value, notify=True, timeout=self._remaining(deadline, "writing"))
 
         return self._run(put, timeout)
+
+    def outcome(
+        self, text: str, reply: object, error: BaseException | None, timeout: float
+    ) -> WriteOutcome:
+        return classify(self.name, text, reply, error, timeout, abandoned=self.abandoned)
+
+    def unreachable(self, error: BaseException) -> bool:
+        return unreachable(error)
 
     def close(self) -> None:
         with self._lock:
@@ -259,3 +251,120 @@ class CAWriteLink:
         channel, self._channel = self._channel, None
         if channel is not None:
             channel.close()
+
+
+# -- what became of a write -------------------------------------------------------
+def classify(
+    pv: str,
+    text: str,
+    reply: object,
+    error: BaseException | None,
+    timeout: float,
+    *,
+    abandoned: str | None = None,
+) -> WriteOutcome:
+    """How a CA write of ``text`` to ``pv`` went: it returned ``reply`` or raised ``error``.
+
+    ``abandoned`` is why the write was given up, if it was (``QUIT``, ``DEADLINE``
+    of :mod:`catui.feeds.base`): a cancelled write is worded from it.  The journal's
+    status is ``completed``, ``failed``, ``timed out`` (sent, no completion),
+    ``unknown`` (disconnected after it may have been sent), ``abandoned`` (sent,
+    then given up when catui quit), ``refused`` or ``not written`` (nothing sent);
+    its reply names the server's status (``ECA_NORMAL``), or is empty when the
+    server said nothing.
+    """
+    outcome = _classify(pv, text, reply, error, timeout, abandoned)
+    return dataclasses.replace(outcome, answered=answered(error))
+
+
+def _classify(
+    pv: str,
+    text: str,
+    reply: object,
+    error: BaseException | None,
+    timeout: float,
+    abandoned: str | None,
+) -> WriteOutcome:
+    if error is None:
+        status = getattr(reply, "status", None)
+        if status is None:
+            return WriteOutcome(True, f"wrote {text} to {pv}: completed", "completed")
+        if status.success:
+            return WriteOutcome(True, f"wrote {text} to {pv}: completed", "completed", status.name)
+        said = f"{status.name} ({status.description})"
+        return WriteOutcome(
+            False, f"write to {pv} failed: the IOC answered {said}", "failed", said
+        )
+    sent_unknown = (
+        f"write to {pv} timed out: no completion within {timeout:g} s; it was sent, "
+        "so check the value before writing again"
+    )
+    if isinstance(error, CancelledBeforeSendingError):
+        why = abandoned or "cancelled"
+        return WriteOutcome(False, f"not written to {pv}: {why} before it was sent", "not written")
+    if isinstance(error, CACancelledError):
+        if abandoned == QUIT:
+            sentence = (
+                f"write to {pv} abandoned when catui quit: it was sent, the outcome is "
+                "unknown; check the value"
+            )
+            return WriteOutcome(False, sentence, "abandoned")
+        return WriteOutcome(False, sent_unknown, "timed out")
+    if isinstance(error, ChannelAccessDenied):
+        return WriteOutcome(False, f"write to {pv} refused: no write access", "refused")
+    if isinstance(error, ConnectTimeoutError):  # before anything was sent
+        return WriteOutcome(False, f"not written to {pv}: {error}", "not written")
+    if isinstance(error, CATimeoutError):
+        return WriteOutcome(False, sent_unknown, "timed out")
+    if isinstance(error, ErrorResponseReceived):
+        return WriteOutcome(False, f"write to {pv} failed: {error}", "failed")
+    if isinstance(error, (CAValueError, ValueError)):
+        return WriteOutcome(False, f"not written to {pv}: {error}", "not written")
+    if isinstance(error, DisconnectedError):
+        sentence = (
+            f"write to {pv}: disconnected before completion was reported ({error}); "
+            "the outcome is unknown, check the value before writing again"
+        )
+        return WriteOutcome(False, sentence, "unknown")
+    return WriteOutcome(False, f"write to {pv} failed: {error}", "failed")
+
+
+def describe_write(
+    pv: str,
+    text: str,
+    response: object,
+    error: BaseException | None,
+    timeout: float,
+    *,
+    abandoned: str | None = None,
+) -> tuple[bool, str]:
+    """``(ok, sentence)`` of :func:`classify`."""
+    outcome = classify(pv, text, response, error, timeout, abandoned=abandoned)
+    return outcome.ok, outcome.sentence
+
+
+def journal_status(
+    response: object, error: BaseException | None, abandoned: str | None = None
+) -> tuple[str, str]:
+    """``(status, reply)`` of :func:`classify`, for the journal."""
+    outcome = classify("", "", response, error, 0.0, abandoned=abandoned)
+    return outcome.status, outcome.reply
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether a read failed because the PV could not be reached (not found, gone)."""
+    return isinstance(error, (ConnectTimeoutError, DisconnectedError))
+
+
+def answered(error: BaseException | None) -> bool:
+    """Whether a write ended with the server's answer, or before anything was sent.
+
+    Then nothing of it is on the way and its channel may be closed in good order;
+    otherwise (timed out, disconnected, abandoned) it is reset, so that what has not
+    reached the IOC's host never does.
+    """
+    if error is None:
+        return True
+    if isinstance(error, CACancelledError):
+        return isinstance(error, CancelledBeforeSendingError)
+    return isinstance(error, (ErrorResponseReceived, ChannelAccessDenied, CAValueError))

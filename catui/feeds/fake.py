@@ -1,8 +1,11 @@
 """A feed with fixed PVs and fixed timestamps, for snapshots and tests without an IOC.
 
-It goes through the same :class:`~catui.messages.Mailbox` as the CA feed: ``add``
+It goes through the same :class:`~catui.feeds.mailbox.Mailbox` as the CA feed: ``add``
 posts each known PV's connection, control metadata and value; :meth:`FakeFeed.play`
 posts a PV's history one step at a time and drains after each, as the UI timer would.
+Everything it posts is neutral (:class:`~catui.feeds.base.Sample` updates, read by the
+sample decoder); the write checks and outcomes are the CA feed's, so that the dialog
+behaves as it does against an IOC.
 """
 
 from __future__ import annotations
@@ -10,50 +13,66 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from catui.messages import ConnectionEvent, Mailbox
-from catui.model import ControlInfo, decode_data
-from catui.write_link import check_value
-from protocol.channel_types import ChannelType
+from catui.feeds.base import (
+    CONNECTED,
+    SAMPLE_DECODER,
+    ChannelInfo,
+    ConnectionEvent,
+    ControlInfo,
+    Diagnostics,
+    Sample,
+    Values,
+    WriteOutcome,
+    decode_values,
+    type_limits,
+)
+from catui.feeds.ca_write import check_value, classify, unreachable
+from catui.feeds.mailbox import Mailbox
 from protocol.sync.cancel import CACancelledError, CancelledBeforeSendingError
 
-if TYPE_CHECKING:
-    from protocol.sync.diagnostics import BlockerDiagnostics
+__all__ = ["FakeFeed", "FakeLink", "FakePV", "TypeNames", "WriteReply", "type_name_of"]
 
-__all__ = ["FakeFeed", "FakeLink", "FakeMetadata", "FakePV", "FakeResponse"]
+
+class TypeNames:
+    """EPICS's type names, spelt as attributes (``TypeNames.DOUBLE``) for plants."""
+
+    STRING = "STRING"
+    SHORT = "SHORT"
+    FLOAT = "FLOAT"
+    ENUM = "ENUM"
+    CHAR = "CHAR"
+    LONG = "LONG"
+    DOUBLE = "DOUBLE"
+
+
+#: CA's name of a type where EPICS's differs.
+_ALIASES = {"INT": "SHORT"}
+
+
+def type_name_of(native: object) -> str | None:
+    """EPICS's type name of ``native``: a name (``DOUBLE``) or a member with one."""
+    if native is None:
+        return None
+    name = str(getattr(native, "name", native))
+    return _ALIASES.get(name, name)
 
 
 @dataclass(frozen=True)
-class FakeMetadata:
-    """The parts of a ``DBR_TIME_*`` structure the console reads."""
-
-    status: int = 0
-    severity: int = 0
-    timestamp: float = 0.0
-
-
-@dataclass(frozen=True)
-class FakeResponse:
-    """Looks like an ``EventAddResponse`` to :meth:`catui.model.PVState.apply_update`."""
-
-    data: Any
-    data_type: ChannelType
-    metadata: FakeMetadata
+class _Status:
+    success: bool = True
+    name: str = "ECA_NORMAL"
+    description: str = "Normal successful completion"
 
 
 @dataclass(frozen=True)
 class WriteReply:
-    """Looks like a successful ``WriteNotifyResponse``."""
+    """A successful write's reply: its ``status`` says so, in CA's words."""
 
-    class _Ok:
-        success = True
-        name = "ECA_NORMAL"
-        description = "Normal successful completion"
-
-    status: Any = field(default_factory=_Ok)
+    status: _Status = field(default_factory=_Status)
 
 
 @dataclass
@@ -61,7 +80,8 @@ class FakePV:
     """One fixed PV: how it is connected, its metadata and its values over time."""
 
     name: str
-    native: ChannelType | None
+    #: Its type: ``DOUBLE``, ``ENUM``… (or anything whose ``name`` is one; None: unknown).
+    native: object
     values: Sequence[Any] = ()  # the history; the last one stays
     count: int = 1
     state: str = "connected"
@@ -73,16 +93,24 @@ class FakePV:
     #: Fields of its record a write link may read (``RTYP``, ``DRVH``…).
     fields: dict[str, Any] = field(default_factory=dict)
 
-    def response(self, value: Any) -> FakeResponse:
-        if self.native in (ChannelType.STRING, ChannelType.ENUM):
+    @property
+    def type_name(self) -> str | None:
+        return type_name_of(self.native)
+
+    def info(self) -> ChannelInfo:
+        name = self.type_name or "?"
+        return ChannelInfo(
+            name, self.count, bool(self.access & 1), bool(self.access & 2), type_limits(name, 39)
+        )
+
+    def response(self, value: Any) -> Sample:
+        """An update holding ``value``, with this PV's alarm and timestamp."""
+        if self.type_name in ("STRING", "ENUM"):
             items = value if isinstance(value, list) else [value]
-            data: Any = [str(v).encode("latin-1") for v in items]
-            data_type = ChannelType.TIME_STRING
+            data: Any = [str(v) for v in items]
         else:
             data = np.atleast_1d(np.asarray(value))
-            data_type = ChannelType.TIME_DOUBLE
-        return FakeResponse(data, data_type, FakeMetadata(self.status, self.severity,
-                                                          self.timestamp))  # fmt: skip
+        return Sample(data, self.status, self.severity, self.timestamp)
 
 
 class FakeFeed:
@@ -108,7 +136,7 @@ class FakeFeed:
                 self._mailbox.put_connection(name, ConnectionEvent("searching"))
                 continue
             address = ("127.0.0.1", 5064)
-            event = ConnectionEvent("connected", address, pv.native, pv.count, pv.access)
+            event = ConnectionEvent(CONNECTED, address, pv.info(), SAMPLE_DECODER)
             self._mailbox.put_connection(name, event)
             if pv.control is not None:
                 self._mailbox.put_control(name, pv.control)
@@ -138,17 +166,27 @@ class FakeFeed:
     def run_control_reader(self) -> None:
         self._stop.wait()
 
-    def read(self, name: str, timeout: float) -> Any:
+    def read(self, name: str, timeout: float) -> Sample:
+        """The update a read of ``name`` would get now."""
         pv = self.pvs.get(name)
         if pv is None or pv.state != "connected":
             raise TimeoutError(f"{name}: not connected")
         last = self.writes_to(name)
         return pv.response(last[-1] if last else pv.values[-1] if pv.values else 0)
 
+    def read_many(self, names: Sequence[str], timeout: float) -> dict[str, Values]:
+        found = {}
+        for name in names:
+            try:
+                found[name] = decode_values(self.read(name, timeout).data)
+            except TimeoutError:
+                continue
+        return found
+
     def write_link(self, name: str) -> FakeLink:
         return FakeLink(self, name)
 
-    def check_value(self, value: Any, type_name: str, count: int) -> None:
+    def check_value(self, value: object, type_name: str, count: int) -> None:
         check_value(value, type_name, count)
 
     def writes_to(self, name: str) -> list[Any]:
@@ -161,15 +199,15 @@ class FakeFeed:
             raise TimeoutError("stopped")
         self.writes.append((name, value))
         pv = self.pvs[name]
-        if pv.native == ChannelType.ENUM and pv.control and value in pv.control.enum_strings:
+        if pv.type_name == "ENUM" and pv.control and value in pv.control.enum_strings:
             value = [value]
         if self._mailbox is not None:
             self._mailbox.put_update(name, pv.response(value))
         return WriteReply()
 
-    def diagnostics(self) -> BlockerDiagnostics:
+    def diagnostics(self) -> Diagnostics:
         """A fixed snapshot of the PVs added, timed at the plant's latest timestamp."""
-        from catui.dev.fake_diagnostics import fixed_diagnostics
+        from catui.feeds.fake_diagnostics import fixed_diagnostics
 
         when = max((pv.timestamp for pv in self.pvs.values()), default=0.0)
         known = self.pvs
@@ -198,16 +236,16 @@ class FakeLink:
         if self.abandoned is not None:
             raise CancelledBeforeSendingError(f"not sent to {self.name!r}: {self.abandoned}")
 
-    def read_value(self, timeout: float) -> Any:
+    def read_value(self, timeout: float) -> Values:
         self._check()
-        return decode_data(self.feed.read(self.name, timeout).data, None)
+        return decode_values(self.feed.read(self.name, timeout).data)
 
-    def read_control(self, timeout: float) -> tuple[Any, ControlInfo]:
+    def read_control(self, timeout: float) -> tuple[Values, ControlInfo]:
         self._check()
         pv = self.feed.pvs[self.name]
         return self.read_value(timeout), pv.control or ControlInfo()
 
-    def read_fields(self, names: Sequence[str], timeout: float) -> dict[str, Any]:
+    def read_fields(self, names: Sequence[str], timeout: float) -> dict[str, object]:
         self._check()
         record = self.name.partition(".")[0]
         known = {}
@@ -216,11 +254,19 @@ class FakeLink:
                 known.update({f"{record}.{key}": value for key, value in pv.fields.items()})
         return {name: known[name] for name in names if name in known}
 
-    def write(self, value: Any, timeout: float) -> Any:
+    def write(self, value: object, timeout: float) -> object:
         self._check()
         if self._aborted.wait(self.feed.write_delay):
             raise CACancelledError(f"{self.abandoned} while waiting for {self.name!r}")
         return self.feed.write(self.name, value, timeout, delay=0.0)
+
+    def outcome(
+        self, text: str, reply: object, error: BaseException | None, timeout: float
+    ) -> WriteOutcome:
+        return classify(self.name, text, reply, error, timeout, abandoned=self.abandoned)
+
+    def unreachable(self, error: BaseException) -> bool:
+        return unreachable(error)
 
     def close(self) -> None:
         self.closed = True
