@@ -44,6 +44,17 @@ def cursor_element(cursor: int, plot_width: int, start: int, stop: int) -> int:
     return min(stop - 1, start + int((cursor + 0.5) / max(1, plot_width) * span))
 
 
+def _stats(shown: np.ndarray) -> tuple[float, float, float] | None:
+    """(min, max, mean) of the finite elements; None if there is none."""
+    total = float(shown.sum()) if shown.size else math.nan
+    if math.isfinite(total):  # every element finite: no 9 MB masked copy per redraw
+        return float(shown.min()), float(shown.max()), total / shown.size
+    finite = shown[np.isfinite(shown)]
+    if not finite.size:
+        return None
+    return float(finite.min()), float(finite.max()), float(finite.mean())
+
+
 def waveform_chart(
     width: int,
     height: int,
@@ -82,11 +93,7 @@ def waveform_chart(
     start = max(0, min(int(start), max(0, stop - 1)))
     layout = chart_layout(width, height, 1, 1, mode)
     columns = decimate_array(array, max(1, layout.columns), start, stop)
-    shown = array[start:stop]
-    finite = shown[np.isfinite(shown)]
-    stats = (
-        (float(finite.min()), float(finite.max()), float(finite.mean())) if finite.size else None
-    )
+    stats = _stats(array[start:stop])
     low, high = y_range if y_range is not None else auto_range([columns])
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
         low, high = auto_range([columns])
