@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from catui.plot.chart import Chart, format_reading
-from catui.plot.decimate import decimate_array
+from catui.plot.decimate import decimate_array, decimate_xy
 from catui.plot.render import (
     BRAILLE,
     IndexAxis,
@@ -24,7 +24,7 @@ from catui.plot.render import (
     render_chart,
 )
 
-__all__ = ["WaveformReading", "cursor_element", "waveform_chart"]
+__all__ = ["WaveformReading", "cursor_element", "waveform_chart", "xy_chart"]
 
 
 class WaveformReading:
@@ -36,6 +36,8 @@ class WaveformReading:
         self.stop = 0
         self.stats: tuple[float, float, float] | None = None
         self.element: tuple[int, float] | None = None
+        #: Against a second array: the X value of the cursor's element (None: by index).
+        self.x: float | None = None
 
 
 def cursor_element(cursor: int, plot_width: int, start: int, stop: int) -> int:
@@ -121,4 +123,108 @@ def waveform_chart(
                          title=title)  # fmt: skip
     if reading is not None:
         reading.start, reading.stop, reading.stats, reading.element = start, stop, stats, element
+    return Chart(lines, layout)
+
+
+def xy_chart(
+    width: int,
+    height: int,
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    name: str,
+    x_name: str,
+    *,
+    start: int = 0,
+    stop: int | None = None,
+    cursor: int | None = None,
+    units: str = "",
+    x_units: str = "",
+    precision: int | None = None,
+    x_precision: int | None = None,
+    severity: int | None = None,
+    y_range: tuple[float, float] | None = None,
+    connected: bool = True,
+    reading: WaveformReading | None = None,
+    mode: str = BRAILLE,
+) -> Chart:
+    """The chart of ``y`` against a second array ``x``, element by element.
+
+    Elements ``start:stop`` of both (the shorter one's length bounds them) are sorted by
+    ``x`` (when not increasing already) and reduced min/max per X column
+    (:func:`~catui.plot.decimate.decimate_xy`); elements whose X is not finite are left
+    out.  The cursor reads the element whose X is nearest its column's centre.
+
+    Parameters
+    ----------
+    x, y : array_like
+        The X array (a position, an energy…) and the values (numeric, 1-D).
+    name, x_name : str
+        The PVs, for the legend and the axis.
+    start, stop : int
+        The index range shown (a zoom of both arrays).
+    cursor : int, optional
+        A plot column: the legend reads the element under it.
+    reading : WaveformReading, optional
+        Filled as :func:`waveform_chart` does, and with the cursor element's X.
+    """
+    xs = np.asarray(x, dtype=np.float64).ravel()
+    ys = np.asarray(y, dtype=np.float64).ravel()
+    n = min(len(xs), len(ys))
+    stop = n if stop is None else max(0, min(int(stop), n))
+    start = max(0, min(int(start), max(0, stop - 1)))
+    layout = chart_layout(width, height, 1, 1, mode)
+    x_shown, y_shown = xs[start:stop], ys[start:stop]
+    stats = _stats(y_shown)
+    keep = np.isfinite(x_shown)
+    positions: np.ndarray | None = None  # element index of each point, when not start + i
+    if not bool(keep.all()):
+        positions = np.flatnonzero(keep)
+        x_shown, y_shown = x_shown[positions], y_shown[positions]
+    if x_shown.size > 1 and not bool(np.all(x_shown[1:] >= x_shown[:-1])):
+        order = np.argsort(x_shown, kind="stable")
+        x_shown, y_shown = x_shown[order], y_shown[order]
+        positions = order if positions is None else positions[order]
+    if x_shown.size:
+        x0, x1 = float(x_shown[0]), float(x_shown[-1])
+    else:
+        x0, x1 = 0.0, 1.0
+    if not x1 > x0:
+        x0, x1 = x0 - 0.5, x1 + 0.5
+    # The last X is the right edge: [x0, x1) would leave its element out.
+    x_end = float(np.nextafter(x1, math.inf))
+    columns = decimate_xy(x_shown, y_shown, x0, x_end, max(1, layout.columns))
+    low, high = y_range if y_range is not None else auto_range([columns])
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        low, high = auto_range([columns])
+    element = None
+    x_at: float | None = None
+    text = ""
+    if cursor is not None and layout.plot_width and x_shown.size:
+        cursor = max(0, min(cursor, layout.plot_width - 1))
+        centre = x0 + (cursor + 0.5) / layout.plot_width * (x1 - x0)
+        j = int(np.searchsorted(x_shown, centre))
+        if j == x_shown.size or (j > 0 and centre - x_shown[j - 1] <= x_shown[j] - centre):
+            j -= 1
+        index = start + (int(positions[j]) if positions is not None else j)
+        element, x_at = (index, float(y_shown[j])), float(x_shown[j])
+        text = (f"[{index}] {x_name} {format_reading(x_at, x_precision)}: "
+                f"{format_reading(element[1], precision)}")  # fmt: skip
+    if stats is not None:
+        summary = " ".join(
+            f"{word} {format_reading(v, precision)}"
+            for word, v in zip(("min", "max", "mean"), stats, strict=True)
+        )
+    else:
+        summary = "no finite element"
+    lengths = f"{n} elements" if len(xs) == len(ys) else f"{len(ys)} elements, X {len(xs)}"
+    if not x_shown.size:
+        summary = f"no finite X in {x_name}"
+    title = f"{lengths} · [{start}:{stop}] vs {x_name} · {summary}"
+    trace = Trace(columns, name, text, units, severity, 0, connected)
+    axis = IndexAxis(x0, x1, f"{x_name} ({x_units})" if x_units else x_name)
+    lines = render_chart(layout, [trace], [ValueAxis(low, high, units)], axis, cursor=cursor,
+                         title=title)  # fmt: skip
+    if reading is not None:
+        reading.start, reading.stop, reading.stats, reading.element = start, stop, stats, element
+        reading.x = x_at
     return Chart(lines, layout)
