@@ -1,0 +1,36 @@
+"""A waveform against a second array (catui.plot.waveform.xy_chart), without a screen."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from catui.plot.waveform import WaveformReading, xy_chart
+
+
+def text(chart) -> str:
+    return "\n".join("".join(piece for piece, _ in line) for line in chart.lines)
+
+
+def test_elements_whose_x_is_not_finite_are_left_out_and_the_cursor_maps_back():
+    x = np.array([3.0, np.nan, 1.0, 2.0, np.inf])
+    y = np.array([30.0, 99.0, 10.0, 20.0, 98.0])
+    reading = WaveformReading()
+    chart = xy_chart(60, 16, x, y, "demo:y", "demo:x", cursor=0, reading=reading)
+    # The smallest X (1.0) is element 2; the NaN/inf X elements are not drawn but the
+    # statistics are of every value shown.
+    assert reading.element == (2, 10.0) and reading.x == 1.0
+    assert reading.stats == (10.0, 99.0, (30 + 99 + 10 + 20 + 98) / 5)
+    assert "[2] demo:x 1: 10" in text(chart)
+    column = chart.layout.plot_width - 1
+    xy_chart(60, 16, x, y, "demo:y", "demo:x", cursor=column, reading=reading)
+    assert reading.element == (0, 30.0) and reading.x == 3.0
+
+
+def test_arrays_of_different_lengths_use_the_shorter():
+    chart = xy_chart(60, 16, np.arange(5.0), np.arange(8.0), "demo:y", "demo:x")
+    assert "8 elements, X 5 · [0:5] vs demo:x" in text(chart)
+
+
+def test_an_x_without_a_finite_element_says_so():
+    chart = xy_chart(60, 16, np.full(4, np.nan), np.arange(4.0), "demo:y", "demo:x")
+    assert "no finite X in demo:x" in text(chart)
