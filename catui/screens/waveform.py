@@ -192,7 +192,8 @@ class WaveformScreen(ExportingScreen):
 
     def action_pick_x(self) -> None:
         """Choose the X array among the watchlist's other numeric arrays."""
-        choices = {s.name: s for s in self.x_choices() if s is not self.state}
+        choices = {s.name: s for s in self.x_choices()
+                   if s is not self.state and _numeric(s.value)}  # fmt: skip
         if not choices and self.x_state is None:
             self.notify(f"No other array PV in the watchlist to draw {self.state.name} "
                         "against", severity="warning", timeout=4, markup=False)  # fmt: skip

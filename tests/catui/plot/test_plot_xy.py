@@ -1,10 +1,13 @@
-"""A waveform against a second array (catui.plot.waveform.xy_chart), without a screen."""
+"""A waveform against a second array: xy_chart alone, and x with nothing to offer."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from catui.dev.snapshots import make_app
 from catui.plot.waveform import WaveformReading, xy_chart
+from catui.screens.waveform import WaveformScreen
+from tests.catui.console_helpers import select
 
 
 def text(chart) -> str:
@@ -34,3 +37,19 @@ def test_arrays_of_different_lengths_use_the_shorter():
 def test_an_x_without_a_finite_element_says_so():
     chart = xy_chart(60, 16, np.full(4, np.nan), np.arange(4.0), "demo:y", "demo:x")
     assert "no finite X in demo:x" in text(chart)
+
+
+async def test_x_without_another_numeric_array_says_so():
+    app, _ = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.watch_screen.drain()
+        # demo:trace is the plant's one numeric array (demo:names holds strings).
+        select(pilot, "demo:trace")
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, WaveformScreen)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, WaveformScreen) and app.screen.x_state is None
+        messages = [n.message for n in app._notifications]
+        assert any("No other array PV in the watchlist" in m for m in messages), messages
