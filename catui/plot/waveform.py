@@ -24,7 +24,7 @@ from catui.plot.render import (
     render_chart,
 )
 
-__all__ = ["WaveformReading", "cursor_element", "waveform_chart", "xy_chart"]
+__all__ = ["WaveformReading", "XOrder", "cursor_element", "waveform_chart", "xy_chart"]
 
 
 class WaveformReading:
@@ -126,6 +126,40 @@ def waveform_chart(
     return Chart(lines, layout)
 
 
+class XOrder:
+    """The finite elements of an X array in increasing order, kept for the next call.
+
+    Keyed by the X array's identity (each decoded update is a new array) and the range.
+    """
+
+    def __init__(self) -> None:
+        self._source: object = None
+        self._range = (0, 0)
+        self._value: tuple[np.ndarray, np.ndarray | None] = (np.empty(0), None)
+
+    def __call__(
+        self, source: object, xs: np.ndarray, start: int, stop: int
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(X sorted, the position in ``xs[start:stop]`` of each, or None: in place).
+
+        ``source`` is what ``xs`` was made from (its identity is the key).
+        """
+        if source is self._source and (start, stop) == self._range:
+            return self._value
+        x_shown = xs[start:stop]
+        keep = np.isfinite(x_shown)
+        positions: np.ndarray | None = None  # element index of each point, when not i
+        if not bool(keep.all()):
+            positions = np.flatnonzero(keep)
+            x_shown = x_shown[positions]
+        if x_shown.size > 1 and not bool(np.all(x_shown[1:] >= x_shown[:-1])):
+            ordered = np.argsort(x_shown, kind="stable")
+            x_shown = x_shown[ordered]
+            positions = ordered if positions is None else positions[ordered]
+        self._source, self._range, self._value = source, (start, stop), (x_shown, positions)
+        return self._value
+
+
 def xy_chart(
     width: int,
     height: int,
@@ -145,6 +179,7 @@ def xy_chart(
     y_range: tuple[float, float] | None = None,
     connected: bool = True,
     reading: WaveformReading | None = None,
+    order: XOrder | None = None,
     mode: str = BRAILLE,
 ) -> Chart:
     """The chart of ``y`` against a second array ``x``, element by element.
@@ -166,6 +201,9 @@ def xy_chart(
         A plot column: the legend reads the element under it.
     reading : WaveformReading, optional
         Filled as :func:`waveform_chart` does, and with the cursor element's X.
+    order : XOrder, optional
+        Keeps the sort of ``x`` between calls (the same X array object, the same range):
+        a cursor move or a new ``y`` does not sort a million elements again.
     """
     xs = np.asarray(x, dtype=np.float64).ravel()
     ys = np.asarray(y, dtype=np.float64).ravel()
@@ -173,17 +211,11 @@ def xy_chart(
     stop = n if stop is None else max(0, min(int(stop), n))
     start = max(0, min(int(start), max(0, stop - 1)))
     layout = chart_layout(width, height, 1, 1, mode)
-    x_shown, y_shown = xs[start:stop], ys[start:stop]
+    y_shown = ys[start:stop]
     stats = _stats(y_shown)
-    keep = np.isfinite(x_shown)
-    positions: np.ndarray | None = None  # element index of each point, when not start + i
-    if not bool(keep.all()):
-        positions = np.flatnonzero(keep)
-        x_shown, y_shown = x_shown[positions], y_shown[positions]
-    if x_shown.size > 1 and not bool(np.all(x_shown[1:] >= x_shown[:-1])):
-        order = np.argsort(x_shown, kind="stable")
-        x_shown, y_shown = x_shown[order], y_shown[order]
-        positions = order if positions is None else positions[order]
+    x_shown, positions = (order if order is not None else XOrder())(x, xs, start, stop)
+    if positions is not None:
+        y_shown = y_shown[positions]
     if x_shown.size:
         x0, x1 = float(x_shown[0]), float(x_shown[-1])
     else:

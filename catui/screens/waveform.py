@@ -23,7 +23,13 @@ from catui.dialogs.pick_x import BY_INDEX, PickX
 from catui.dialogs.prompt import PromptDialog
 from catui.model import CONNECTED, PVState
 from catui.plot.chart import Chart
-from catui.plot.waveform import WaveformReading, cursor_element, waveform_chart, xy_chart
+from catui.plot.waveform import (
+    WaveformReading,
+    XOrder,
+    cursor_element,
+    waveform_chart,
+    xy_chart,
+)
 from catui.screens.chart_export import ExportingScreen
 from catui.widgets.plot_canvas import PlotCanvas
 
@@ -86,6 +92,7 @@ class WaveformScreen(ExportingScreen):
         self.x_state: PVState | None = None
         self._x_held: np.ndarray = np.empty(0)
         self._x_drawn: object = None
+        self._x_order = XOrder()
         self.refresh_hz = refresh_hz
         self.zoom: tuple[int, int] | None = None
         self.paused = False
@@ -137,6 +144,7 @@ class WaveformScreen(ExportingScreen):
                 x_precision=x_control.precision if x_control is not None else None,
                 severity=self.state.severity, y_range=display,
                 connected=self.state.connection == CONNECTED, reading=self.reading,
+                order=self._x_order,
             )  # fmt: skip
         return waveform_chart(
             width, height, values, self.state.name, start=start, stop=stop, cursor=cursor,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from catui.dev.snapshots import make_app
-from catui.plot.waveform import WaveformReading, xy_chart
+from catui.plot.waveform import WaveformReading, XOrder, xy_chart
 from catui.screens.waveform import WaveformScreen
 from tests.catui.console_helpers import select
 
@@ -37,6 +37,24 @@ def test_arrays_of_different_lengths_use_the_shorter():
 def test_an_x_without_a_finite_element_says_so():
     chart = xy_chart(60, 16, np.full(4, np.nan), np.arange(4.0), "demo:y", "demo:x")
     assert "no finite X in demo:x" in text(chart)
+
+
+def test_the_x_order_is_kept_for_the_same_array_and_range_only():
+    order = XOrder()
+    x = np.array([2.0, 0.0, 1.0])
+    first = order(x, x, 0, 3)
+    assert first[0].tolist() == [0.0, 1.0, 2.0] and first[1].tolist() == [1, 2, 0]
+    assert order(x, x, 0, 3) is first  # a cursor move: not sorted again
+    assert order(x, x, 1, 3)[0].tolist() == [0.0, 1.0]  # another range
+    update = np.array([0.0, 5.0, 1.0])  # a new update: a new array object
+    assert order(update, update, 0, 3)[0].tolist() == [0.0, 1.0, 5.0]
+    # Through the chart: the legend reads the new X at the same cursor.
+    reading = WaveformReading()
+    y = np.array([10.0, 20.0, 30.0])
+    xy_chart(60, 16, x, y, "y", "x", cursor=0, reading=reading, order=order)
+    assert reading.element == (1, 20.0)
+    xy_chart(60, 16, update, y, "y", "x", cursor=0, reading=reading, order=order)
+    assert reading.element == (0, 10.0)
 
 
 async def test_x_without_another_numeric_array_says_so():
