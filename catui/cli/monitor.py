@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="--plot: the time window shown (default 60)",
     )
     add(
+        "--y-range",
+        choices=("auto", "display"),
+        default="auto",
+        help="--plot: the value axis from the data drawn (auto, the default) or from the "
+        "PVs' display range, LOPR/HOPR (display)",
+    )
+    add(
         "--csv",
         default=None,
         metavar="FILE",
@@ -325,6 +332,8 @@ def _main(argv: Sequence[str] | None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if args.csv and not args.plot:
         build_parser().error("--csv goes with --plot")
+    if args.y_range != "auto" and not args.plot:
+        build_parser().error("--y-range goes with --plot")
     monitor: Monitor
     if args.plot:
         from catui.cli.plot import PlotMonitor

@@ -5,6 +5,10 @@ their updates go into a :class:`~catui.plot.history.History` each instead of lin
 and a drawing thread redraws the chart in place (cursor home, no scrolling) twice a
 second.  Ctrl+C or ``--duration`` ends it; ``--csv FILE`` then writes the exact samples.
 Not a terminal (a pipe, a file): one chart, drawn at the end.
+
+Units, precision and limits come from each PV's control metadata, read by the Blocker on
+the subscription's own channel as it connects (no search or channel of its own): the
+legend has the units, ``--y-range display`` draws the display range (LOPR/HOPR).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from catui.cli.monitor import Monitor
+from catui.feeds.base import ControlInfo
+from catui.feeds.ca import control_info
 from catui.plot.chart import TraceSource, follow_window, strip_chart
 from catui.plot.csv_export import export_histories
 from catui.plot.history import History
@@ -72,11 +78,16 @@ class PlotMonitor(Monitor):
         unique = list(dict.fromkeys(names))[:MAX_TRACES]
         self.histories = {name: History() for name in unique}
         self.window = window
+        self.y_range: str = getattr(args, "y_range", "auto") or "auto"
+        #: Each PV's control metadata, once read (units, precision, limits).
+        self.controls: dict[str, ControlInfo] = {}
         self.tty = tty
         self.colour = tty and not os.environ.get("NO_COLOR")
         self._stop = threading.Event()
         self._last_frame: list[str] = []
         super().__init__(unique, args, out)
+        for sub in self.subs:  # before they connect: read with the subscription
+            sub.add_control_callback(self.on_control)
 
     # -- the subscriptions' callbacks (the client's thread) ---------------------
     def on_update(self, sub: Any, response: Any) -> None:
@@ -97,6 +108,14 @@ class PlotMonitor(Monitor):
             with self.lock:
                 history.append(when, value if math.isfinite(value) else math.nan, severity)
 
+    def on_control(self, sub: Any, response: Any, error: BaseException | None) -> None:
+        """The PV's control metadata (at each connection); a failed read leaves it out."""
+        if response is None:
+            return
+        info = control_info(response.metadata)
+        with self.lock:
+            self.controls[sub.pv_name] = info
+
     def on_connection(self, sub: Any, state: Any, address: Any) -> None:
         from protocol.sync.client import ConnectionState
 
@@ -114,12 +133,23 @@ class PlotMonitor(Monitor):
     # -- drawing ---------------------------------------------------------------------
     def frame(self, width: int, height: int, now: float) -> list[str]:
         """The chart's lines for a terminal ``width × height`` at ``now``."""
-        sources = [TraceSource(name, history) for name, history in self.histories.items()]
-        layout = chart_layout(width, height, len(sources))
-        t0, t1 = follow_window(now, self.window, max(1, layout.plot_width))
-        title = f"catui monitor --plot · {self.window:g} s · Ctrl+C ends"
         with self.lock:
-            chart = strip_chart(width, height, sources, t0, t1, title=title)
+            controls = dict(self.controls)
+        sources = []
+        for name, history in self.histories.items():
+            info = controls.get(name, ControlInfo())
+            limits = info.limits
+            source = TraceSource(name, history, info.units, info.precision,
+                                 limits.get("display"), limits.get("alarm"),
+                                 limits.get("warning"))  # fmt: skip
+            sources.append(source)
+        units = {s.units for s in sources}
+        layout = chart_layout(width, height, len(sources), 2 if len(units) > 1 else 1)
+        t0, t1 = follow_window(now, self.window, max(1, layout.plot_width))
+        title = f"catui monitor --plot · {self.window:g} s · Y {self.y_range} · Ctrl+C ends"
+        with self.lock:
+            chart = strip_chart(width, height, sources, t0, t1, title=title,
+                                y_range=self.y_range)  # fmt: skip
         return ansi_lines(chart.lines) if self.colour else plain_lines(chart.lines)
 
     def draw(self) -> None:

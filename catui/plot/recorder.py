@@ -94,6 +94,17 @@ class Recorder:
             self._down.add(name)
             self.store.disconnect(name, self.clock())
 
+    def leave(self, name: str) -> None:
+        """The PV left the watchlist, perhaps for a while: its history is kept.
+
+        A gap from now, so a PV put back is not drawn as a line across its absence, and
+        its next update is recorded whatever the new row's update count.
+        """
+        self._updates.pop(name, None)
+        if name in self.store and name not in self._down:
+            self._down.add(name)
+            self.store.disconnect(name, self.clock())
+
     def forget(self, name: str) -> None:
         """Drop the history of a PV that left the watchlist."""
         self.store.remove(name)

@@ -21,5 +21,10 @@ def chart_screen(states: Sequence[PVState], app: CatuiApp) -> Screen[None]:
     """The screen for ``states`` (the selection): an array alone is a waveform."""
     hz = app.refresh_hz
     if len(states) == 1 and states[0].is_array:
-        return WaveformScreen(states[0], hz)
+        watchlist = app.watch_screen.watchlist
+
+        def arrays() -> list[PVState]:
+            return [s for s in watchlist.states.values() if s.is_array]
+
+        return WaveformScreen(states[0], hz, x_choices=arrays)
     return StripChartScreen(states, app.recorder.store, app.clock, app.tz, hz)

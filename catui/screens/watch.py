@@ -302,16 +302,27 @@ class WatchScreen(Screen[None]):
         if not batch:
             return
         gone = [name for _, name, _, _ in batch]
+        recorder = self.catui.recorder
         for name in gone:
             self.watchlist.remove(name)
             self.catui.mailbox.forget(name)  # added again, its alarm is news again
+            recorder.leave(name)  # kept while ctrl+z can put it back
         self.catui.feed.remove(gone)
+        evicted = self.removed[0] if len(self.removed) == self.removed.maxlen else []
         self.removed.append(sorted(batch))
+        self.forget_histories([name for _, name, _, _ in evicted])
         self.show_rows()
         what = gone[0] if len(gone) == 1 else f"{len(gone)} PVs"
         key = self.key_display("watch-restore")
         # markup=False: a name may hold "[/…]"
         self.notify(f"Removed {what} · {key}: put back", timeout=4, markup=False)
+
+    def forget_histories(self, names: list[str]) -> None:
+        """Drop the histories of removed PVs that ctrl+z can no longer put back."""
+        restorable = {name for batch in self.removed for _, name, _, _ in batch}
+        for name in names:
+            if name not in self.watchlist and name not in restorable:
+                self.catui.recorder.forget(name)
 
     def action_restore(self) -> None:
         """Put back the PVs removed last, where they were, as they were set up."""

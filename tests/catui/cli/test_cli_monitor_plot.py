@@ -112,3 +112,35 @@ def test_plot_ctrl_c_ends_with_0_and_no_colour_when_asked(plot_ioc, tool_argv, t
     frame = _last_frame(text)
     assert frame[0].startswith("●") and ramp in frame[0]
     assert len(read_samples(csv_path)[ramp][0]) >= 5
+
+
+def test_plot_legend_has_the_units_and_display_draws_the_display_range(plot_ioc, tool_argv):
+    ramp, sine = plot_ioc.prefix + "ramp", plot_ioc.prefix + "sine"
+    # A display range the data (10 … 90) is far from: auto could not have drawn it.
+    plot_ioc.shell(f'dbpf "{sine}.HOPR" 1000')
+    argv, env = tool_argv(plot_ioc, "monitor", "--plot", "--duration", "2", "--window", "30",
+                          "--y-range", "display", sine, ramp)  # fmt: skip
+    env["NO_COLOR"] = "1"
+    proc, master = _spawn(argv, env, rows=30, columns=100)
+    try:
+        text = _read(master, lambda _: False, timeout=20.0)
+        assert proc.wait(10) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+    frame = _last_frame(text)
+    legend = "\n".join(frame[:2])
+    # Units from the control metadata (EGU), the value at the sine's precision (PREC 3).
+    assert re.search(rf"{re.escape(sine)} \d+\.\d{{3}} V", legend), legend
+    assert re.search(rf"{re.escape(ramp)} \d+ count", legend), legend
+    assert "Y display" in "\n".join(frame)
+    # Two units, two axes; the sine's (left) spans its LOPR 0 … HOPR 1000.
+    ticks = [int(m.group(1)) for line in frame if (m := re.match(r"\s*(\d+)┤", line))]
+    assert ticks and max(ticks) == 1000 and min(ticks) == 0, frame
+
+
+def test_y_range_without_plot_is_refused(tool_argv, plot_ioc):
+    argv, env = tool_argv(plot_ioc, "monitor", "--y-range", "display", plot_ioc.prefix + "ramp")
+    done = subprocess.run(argv, env=env, capture_output=True, timeout=30)
+    assert done.returncode == 2 and b"--y-range goes with --plot" in done.stderr

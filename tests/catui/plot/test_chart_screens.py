@@ -243,3 +243,56 @@ async def test_waveform_view_cursor_zoom_and_csv(plot_ioc, tmp_path):
             rows = list(csv.reader(file))
         assert rows[0] == ["index", "value"] and len(rows) >= 2
         assert all(math.isfinite(float(v)) for _, v in rows[1:])
+
+
+async def test_waveform_against_a_second_array_as_x(plot_ioc, tmp_path):
+    wave, xpos = plot_ioc.prefix + "wave", plot_ioc.prefix + "xpos"
+    plot_ioc.fill("wave", 2000, 0.0, 0.5)
+    plot_ioc.fill("xpos", 2000, 1999.0, -1.0)  # X decreasing: the chart sorts by it
+    for name in (wave, xpos):
+        plot_ioc.shell(f'dbpf "{name}.PROC" 1')
+    app = build_app([wave, xpos, plot_ioc.prefix + "ramp"], cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        states = app.watch_screen.watchlist.states
+        await wait_until(
+            pilot, lambda: all(states[n].value is not None and len(states[n].value) == 2000
+                               and states[n].control is not None for n in (wave, xpos)),
+            what="both arrays",
+        )  # fmt: skip
+        screen = await open_chart(pilot, app, [wave])
+        assert isinstance(screen, WaveformScreen)
+        canvas = screen.query_one(PlotCanvas)
+        await pilot.press("x")
+        await pilot.pause()
+        # The other arrays only (not the ramp, a scalar): the index, then xpos.
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert screen.x_state is states[xpos]
+        assert f"[0:2000] vs {xpos}" in canvas.text()
+        await pilot.press("right")  # the cursor at the first column: the smallest X
+        chart = canvas.chart
+        assert chart is not None
+        centre = 0.5 / chart.layout.plot_width * 1999.0
+        index, value = screen.reading.element
+        x = screen.reading.x
+        assert x == 1999.0 - index and value == 0.5 * index
+        assert abs(x - centre) <= 0.5  # the element whose X is nearest the column's
+        legend = "".join(piece for piece, _ in canvas.lines[0])
+        assert f"[{index}] {xpos} {x:.1f}: {value:.2f}" in legend
+        # The smallest X has the largest value: the first column's dots are in the top row.
+        assert any(dot_on(canvas, row, pixel) for row in range(4) for pixel in range(2))
+        await pilot.press("left")
+        # CSV: index, x, value of the elements shown.
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *str(tmp_path), "enter")
+        await wait_until(pilot, lambda: screen.exported is not None, what="the CSV")
+        with open(screen.exported, encoding="utf-8") as file:
+            rows = list(csv.reader(file))
+        assert rows[0] == ["index", "x", "value"] and len(rows) == 2001
+        assert rows[11] == ["10", "1989.0", "5.0"]
+        # Back to the index.
+        await pilot.press("x", "home", "enter")
+        await pilot.pause()
+        assert screen.x_state is None
+        assert "2000 elements · [0:2000] · min 0.00" in canvas.text()
