@@ -30,6 +30,7 @@ from catui.low_bandwidth import LOW_BANDWIDTH_HZ, MONO_THEME, no_color_requested
 from catui.messages import TerminalLost
 from catui.model import SORTS
 from catui.plot.recorder import Recorder
+from catui.read_only import read_only_requested
 from catui.screens.watch import WatchScreen
 from catui.writes import ReadOnlyError, WriteDesk
 
@@ -38,11 +39,6 @@ __all__ = ["CatuiApp", "ReadOnlyError", "parse_keymap", "read_only_requested"]
 
 #: Worker groups restarted after a failure, and what they do, for the operator.
 _RESTARTED_WORKERS = {"monitor": "Monitoring", "control": "Reading PV metadata"}
-
-
-def read_only_requested() -> bool:
-    """``$CATUI_READ_ONLY`` set to anything but empty, ``0``, ``no`` or ``false``."""
-    return os.environ.get("CATUI_READ_ONLY", "").strip().lower() not in ("", "0", "no", "false")
 
 
 def parse_keymap(text: str) -> dict[str, str]:

@@ -23,7 +23,7 @@ from catui.data.write_value import limit_fields, limit_source, record_of
 from catui.dialogs.write import WriteRequest
 from catui.feeds.base import DEADLINE, ControlInfo, Feed, WriteLink, WriteOutcome
 from catui.messages import WriteChecked, WriteFinished
-from catui.write_preview import enum_index, exact_text
+from catui.write_preview import WriteTarget, enum_index, exact_text
 
 __all__ = ["CHECK_TIMEOUT", "FIELD_TIMEOUT", "ReadOnlyError", "WriteDesk"]
 
@@ -73,6 +73,9 @@ class WriteDesk:
         self.links: set[WriteLink] = set()
         #: (PV, its value read just before the last write that completed): for undo.
         self.last_write: tuple[str, Any] | None = None
+        #: What the last completed write wrote to (its type, count, choices): undo needs it
+        #: for a PV that is not a row, a record's field written from the record view.
+        self.last_target: WriteTarget | None = None
         self._pending: dict[str, int] = {}
         # The write workers finish in their threads; the UI asks meanwhile.
         self._lock = threading.Lock()
@@ -132,7 +135,7 @@ class WriteDesk:
             thread=True, exit_on_error=False, group="write",
         )  # fmt: skip
 
-    def _finished(self, message: WriteFinished) -> None:
+    def _finished(self, message: WriteFinished, target: WriteTarget | None = None) -> None:
         with self._lock:
             self._pending[message.pv] -= 1
             if not self._pending[message.pv]:
@@ -142,6 +145,7 @@ class WriteDesk:
                 # rather than write back the value before an earlier write, maybe to
                 # another PV.
                 self.last_write = (message.pv, message.old)
+                self.last_target = target
 
     def _check(self, reply_to: MessagePump, link: WriteLink, purpose: str) -> None:
         """Read the PV on ``link`` (value, control metadata, where its limits come from).
@@ -237,7 +241,7 @@ class WriteDesk:
             link.abort(link.abandoned or DEADLINE)
         self.links.discard(link)
         message = WriteFinished(request.pv, ok, text, old, reported)
-        self._finished(message)
+        self._finished(message, request.target)
         reply_to.post_message(message)
         self.journal_write(request, sent, outcome, old, reported)
 

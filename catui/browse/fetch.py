@@ -199,7 +199,19 @@ def _convert(request: Request, reply: Any, count: int, native: str) -> tuple[Any
     return value, value_text(value, count, native)
 
 
-def _read_one(channel: Any, request: Request, read_timeout: float) -> Reading:
+class _Planned(NamedTuple):
+    """What is known of a channel before its read, and how to read it."""
+
+    native: str
+    native_count: int
+    writable: bool
+    host: str
+    data_type: Any
+    data_count: int | None
+
+
+def _plan(channel: Any, request: Request) -> _Planned | Reading:
+    """How to read ``request`` on ``channel``, or the reading that says it cannot be read."""
     from protocol.channel_types import ChannelType
     from protocol.commands import AccessRights
 
@@ -223,14 +235,19 @@ def _read_one(channel: Any, request: Request, read_timeout: float) -> Reading:
         data_type = ChannelType.TIME_STRING if native_type == ChannelType.ENUM else "time"
     else:
         data_type = None
-    reply = channel.read(data_type=data_type, data_count=data_count, timeout=read_timeout)
+    return _Planned(native, count, writable, host, data_type, data_count)
+
+
+def _reading(request: Request, plan: _Planned, reply: Any) -> Reading:
+    """The reading of ``reply``, the answer to ``request`` read as ``plan`` says."""
+    count, native = plan.native_count, plan.native
     value, text = _convert(request, reply, count, native)
     status = severity = stamp = None
     if request.mode == ALARM and reply.metadata is not None:
         status, severity = int(reply.metadata.status), int(reply.metadata.severity)
         stamp = float(reply.metadata.timestamp)
     return Reading(request.pv, request.mode, value, text, count, native, status, severity,
-                   stamp, writable, host)  # fmt: skip
+                   stamp, plan.writable, plan.host)  # fmt: skip
 
 
 def fetch_round(
@@ -298,6 +315,7 @@ def _open_and_read(
     cancelled: Callable[[], bool] | None,
 ) -> None:
     from protocol.sync.channels import open_channels
+    from protocol.sync.read_many import read_channels
 
     names = list(dict.fromkeys(r.pv for r in requests))
     try:
@@ -307,17 +325,37 @@ def _open_and_read(
             done(_failed(request, exc), request)
         return
     with opened:
+        # Every read of the round is sent before any reply is awaited (one write per
+        # circuit): thousands of link fields cost one round trip, not thousands.
+        planned: list[tuple[Request, _Planned, Any]] = []
         for request in requests:
-            if cancelled is not None and cancelled():
-                break
             channel = opened.get(request.pv)
             if channel is None:
                 done(_failed(request, opened.failures[request.pv]), request)
                 continue
             try:
-                reading = _read_one(channel, request, read_timeout)
+                plan = _plan(channel, request)
             except Exception as exc:
-                reading = _failed(request, exc)
+                done(_failed(request, exc), request)
+                continue
+            if isinstance(plan, Reading):
+                done(plan, request)
+            else:
+                planned.append((request, plan, channel))
+        if not planned or (cancelled is not None and cancelled()):
+            return
+        replies = read_channels(
+            [(channel, plan.data_type, plan.data_count) for _, plan, channel in planned],
+            read_timeout,
+        )
+        for (request, plan, _), reply in zip(planned, replies, strict=True):
+            if isinstance(reply, BaseException):
+                reading = _failed(request, reply)
+            else:
+                try:
+                    reading = _reading(request, plan, reply)
+                except Exception as exc:
+                    reading = _failed(request, exc)
             done(reading, request)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from catui.cli import common, layout, options
 from catui.cli import formatting as fm
+from catui.read_only import read_only_requested
 
 PROG = "catui put"
 
@@ -52,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="terse: print only the new value (of -t and -l the last one wins)")  # fmt: skip
     add("-l", dest="style", action="store_const", const="long",
         help="long: name, timestamp, value, alarm status and severity, as caget -a")  # fmt: skip
+    add("--read-only", dest="read_only", action="store_true",
+        help="refuse to write (as CATUI_READ_ONLY=1 does): nothing is sent")  # fmt: skip
     options.add_count(parser, "read and print")
     options.add_separator(parser)
     common.add_timeout_option(parser)
@@ -213,6 +216,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if args.read_only or read_only_requested():
+        # Before any channel is opened: a read-only catui sends nothing at all.
+        common.report_failure(
+            PROG, args.pv, "read-only (--read-only or CATUI_READ_ONLY): not written"
+        )
+        return 1
     timeout = common.resolve_timeout(args.timeout, PROG)
     common.prepare()
     try:

@@ -126,6 +126,8 @@ class RecordScreen(Screen[None]):
         Binding("backspace", "back", "Previous", tooltip="Back to the record before "
                 "(along the links followed)", id="record-back"),
         Binding("w", "write", "Write", tooltip="Write the selected field", id="record-write"),
+        Binding("u", "undo", "Undo", tooltip="Write back the value before the last write",
+                id="record-undo"),
         Binding("g", "reload", "Read again", tooltip="Read every field again",
                 id="record-reload"),
         Binding("T", "tree", "PV tree", tooltip="The PV tree of this record: where its "
@@ -411,6 +413,10 @@ class RecordScreen(Screen[None]):
                 self.catui.watch_screen.start_write(request, reply_to=self)
 
         self.app.push_screen(FieldWriteDialog(field_target(pv, value), link, value), chosen)
+
+    def action_undo(self) -> None:
+        """Undo the last write (a field's written here, too): the watch screen's armed undo."""
+        self.catui.watch_screen.undo(reply_to=self)
 
     def on_write_finished(self, message: WriteFinished) -> None:
         """A field write ended: the watch screen's bookkeeping, and the field read again."""

@@ -110,8 +110,8 @@ class WatchScreen(Screen[None]):
         self._was_paused = False
         #: What a drain does to the watchlist; this screen only draws it.
         self.engine = WatchEngine(self.watchlist)
-        #: An undo being armed: (its target, the value to write back, its link).
-        self._undo: tuple[WriteTarget, Any, Any] | None = None
+        #: An undo being armed: (its target, the value to write back, its link, who is told).
+        self._undo: tuple[WriteTarget, Any, Any, Screen[Any] | None] | None = None
         self._warnings_seen = 0  # log_capture.warnings when D was last pressed
         #: The last snapshot saved from the copy dialog (what compare offers first).
         self.snapshot_path: Path | None = None
@@ -411,6 +411,17 @@ class WatchScreen(Screen[None]):
 
     def action_undo(self) -> None:
         """Write back the value read just before the last write, after the same confirm."""
+        self.undo()
+
+    def undo(self, reply_to: Screen[Any] | None = None) -> None:
+        """Arm the undo of the last write: of a row, or of a field written from a record view.
+
+        Parameters
+        ----------
+        reply_to : Screen, optional
+            Told how the write back went (a record view, to read its field again);
+            None: this screen.
+        """
         if self.catui.refuse_write("undo"):
             return
         last = self.catui.writes.last_write
@@ -420,14 +431,20 @@ class WatchScreen(Screen[None]):
             return
         name, old = last
         state = self.watchlist.states.get(name)
-        if state is None or state.connection != CONNECTED:
+        written = self.catui.writes.last_target
+        if state is None and written is not None and written.name == name:
+            # Not a row (a record's field): its type as written; the check read below
+            # says whether it can be reached now.
+            target = written
+        elif state is None or state.connection != CONNECTED:
             where = "not in the watchlist" if state is None else state.connection
             self.notify(f"Cannot undo the write to {name}: it is {where}",
                         severity="warning", markup=False)  # fmt: skip
             return
+        else:
+            target = WriteTarget.from_state(state)
         if self._undo is not None:
             return  # already being armed
-        target = WriteTarget.from_state(state)
         try:
             value = writable_value(old, target.count)
             preview(target, value)
@@ -439,7 +456,7 @@ class WatchScreen(Screen[None]):
         # Armed as a write is: the PV read again first (the confirm's old is what the
         # IOC holds now, not what the row showed), in a worker.
         link = self.catui.writes.open_link(name)
-        self._undo = (target, value, link)
+        self._undo = (target, value, link, reply_to)
         self.notify(f"Undo: checking the current value of {name}…", timeout=2, markup=False)
         self.catui.writes.check(self, link, "undo")
 
@@ -447,7 +464,7 @@ class WatchScreen(Screen[None]):
         """The read of an undo being armed: now its confirmation."""
         if message.purpose != "undo" or self._undo is None:
             return
-        target, value, link = self._undo
+        target, value, link, reply_to = self._undo
         self._undo = None
         table = self.query_one(WatchTable)
         name = target.name
@@ -465,15 +482,19 @@ class WatchScreen(Screen[None]):
         if not same_value(message.data, shown.value, shown):
             notice = f"changed since you pressed u: was {shown.current}, now {now.current}"
         armed = preview(now, value, old=now.current, notice=notice)
+        is_row = name in self.watchlist.states
 
         def confirmed(yes: bool | None) -> None:
             table.hold(name, False)
             state = self.watchlist.states.get(name)
-            if yes and state is not None and state.connection == CONNECTED:
+            # A field is not a row: its link (just read) is what says it can be reached.
+            reachable = not is_row or (state is not None and state.connection == CONNECTED)
+            if yes and reachable:
                 self.start_write(
                     WriteRequest(name, value, armed.new, old_text=now.current,
                                  old_value=message.data, target=now, sent=armed.sent,
-                                 link=link, confirmed_at=time.monotonic())
+                                 link=link, confirmed_at=time.monotonic()),
+                    reply_to,
                 )  # fmt: skip
                 return
             self.catui.writes.release_link(link, DIALOG_CLOSED)

@@ -157,8 +157,17 @@ class ChannelSet(Mapping[str, Channel]):
 
     def close(self) -> None:
         """Clear every channel and close every circuit."""
+        # One write per circuit: a ClearChannel each, thousands of them in a PV tree.
+        clears: dict[int, tuple[Connection, bytearray]] = {}
         for channel in self._channels.values():
-            channel._clear()
+            conn, raw = channel._conn, channel._channel
+            if not conn.closed and raw.sid is not None and not conn.cancelled:
+                clears.setdefault(id(conn), (conn, bytearray()))[1].extend(
+                    bytes(ClearChannelRequest(raw.sid, raw.cid))
+                )
+        for conn, data in clears.values():
+            with contextlib.suppress(OSError):
+                conn.sock.sendall(data)
         for conn in self._connections:
             conn.close()
 

@@ -85,6 +85,13 @@ async def test_no_write_path_is_open_when_read_only(epics_base_ioc, ca_env, monk
             assert app.screen is record, key
         assert f"Read-only console: {ao}.VAL not written" in said(app)[-1]
         assert app.writes.links == set()
+        # Undo of a field written from the record view, from the record view.
+        app.writes.last_write = (f"{ao}.VAL", [1.0])
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.screen is record
+        assert "Read-only console: undo not written" in said(app)[-1]
+        assert app.watch_screen._undo is None and app.writes.links == set()
     assert float(epics_base_ioc.dbgf("ao").split()[-1]) == 3.5
 
 

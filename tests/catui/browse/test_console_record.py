@@ -189,3 +189,55 @@ async def test_a_record_that_is_not_there_says_so_and_the_ui_does_not_wait(brows
         await opened(pilot, app, top)
         await pilot.press("T")
         assert isinstance(app.screen, PVTreeScreen) and app.screen.pv == top
+
+
+async def test_a_field_write_from_the_record_view_is_undone_with_the_armed_confirm(
+    browse, tmp_path
+) -> None:
+    rec = browse.pv("write:long")
+    browse.near.dbpf("write:long.HIHI", "40")
+    # The record is not a row: undo must not need the watchlist.
+    app = build_app([browse.pv("sev:top")], cursor_blink=False,
+                    journal_path=tmp_path / "journal.jsonl")  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await opened(pilot, app, browse.pv("sev:top"))
+        screen_of(app).follow(rec)
+        await opened(pilot, app, rec)
+        put_cursor(app, "HIHI")
+        await pilot.press("w")
+        assert isinstance(app.screen, FieldWriteDialog)
+        await pilot.press(*"77", "enter")
+        await confirm_shown(pilot)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: cell(app, "HIHI") == "77", what="the write")
+        # Changed behind the console's back after the write: the confirm shows what the
+        # IOC holds now, and undo writes back the value read just before the write.
+        browse.near.dbpf("write:long.HIHI", "78")
+        await pilot.press("u")
+        text = await confirm_shown(pilot)
+        assert f"Undo the last write to {rec}.HIHI?" in text
+        assert "78" in text and "40" in text
+        assert browse.near.dbgf("write:long.HIHI") == "78"  # nothing sent before yes
+        await pilot.press("y")
+        await wait_until(pilot, lambda: cell(app, "HIHI") == "40", what="the undo read again")
+        assert browse.near.dbgf("write:long.HIHI") == "40"
+        assert isinstance(app.screen, RecordScreen)
+        # A string field too, and the undo can be declined: nothing is sent.
+        put_cursor(app, "DESC")
+        await pilot.press("w", *"undo me", "enter")
+        await confirm_shown(pilot)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: cell(app, "DESC") == "undo me", what="the DESC write")
+        await pilot.press("u")
+        await confirm_shown(pilot)
+        await pilot.press("n")
+        await pilot.pause(0.3)
+        assert "undo me" in browse.near.dbgf("write:long.DESC")
+        await pilot.press("u")
+        await confirm_shown(pilot)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: cell(app, "DESC") == "write checks", what="DESC back")
+        assert "write checks" in browse.near.dbgf("write:long.DESC")
+    browse.near.dbpf("write:long.DESC", "write checks")
+    browse.near.dbpf("write:long.HIHI", "0")

@@ -245,3 +245,34 @@ def test_put_completion_waits_as_long_as_w_and_a_timeout_says_so(
     assert proc.stdout.splitlines()[-1] == "New : " + name.ljust(30) + " 8"
     # Without -c the put returns at once.
     assert tool(ioc, "put", "-t", "-w", "0.5", name, "9").stdout == "9\n"
+
+
+@pytest.mark.parametrize(
+    ("flags", "env"),
+    [(("--read-only",), None), ((), {"CATUI_READ_ONLY": "1"}), ((), {"CATUI_READ_ONLY": "yes"})],
+)
+def test_read_only_refuses_and_sends_nothing(cli, epics_base_ioc, restore, flags, env):
+    p = epics_base_ioc.prefix
+    restore("ao")
+    epics_base_ioc.dbpf("ao", "3.5")
+    proc = cli("put", *flags, p + "ao", "9.75", env=env)
+    assert proc.returncode == 1, proc
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        f"catui put: {p}ao: read-only (--read-only or CATUI_READ_ONLY): not written"
+    ]
+    assert float(epics_base_ioc.dbgf("ao")) == 3.5
+    # No search goes out either: a PV that exists nowhere gets the same refusal, at once.
+    start = time.monotonic()
+    proc = cli("put", *flags, "-w", "5", p + "no:such:pv", "1", env=env)
+    assert proc.returncode == 1
+    assert "read-only" in proc.stderr and "not found" not in proc.stderr.lower()
+    assert time.monotonic() - start < 4
+
+
+def test_read_only_off_writes(cli, epics_base_ioc, restore):
+    p = epics_base_ioc.prefix
+    restore("ao")
+    proc = cli("put", "-t", p + "ao", "2.25", env={"CATUI_READ_ONLY": "0"})
+    assert proc.returncode == 0, proc.stderr
+    assert float(epics_base_ioc.dbgf("ao")) == 2.25
