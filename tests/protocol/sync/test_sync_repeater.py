@@ -296,10 +296,22 @@ def start_repeater(tmp_path: Path) -> Iterator[Callable[..., RepeaterProcess]]:
     def start(
         port: int | None = None, *extra: str, pass_fds: tuple[int, ...] = ()
     ) -> RepeaterProcess:
-        log_path = tmp_path / f"repeater{len(started)}.log"
-        proc = RepeaterProcess(port or free_port(), log_path, *extra, pass_fds=pass_fds)
-        started.append(proc)
-        return proc
+        for _ in range(5):
+            log_path = tmp_path / f"repeater{len(started)}.log"
+            proc = RepeaterProcess(port or free_port(), log_path, *extra, pass_fds=pass_fds)
+            started.append(proc)
+            if port is not None or extra:
+                return proc
+            # A port picked free here can be taken by another process (another test
+            # run on the machine) before the repeater binds it: then pick another.
+            try:
+                proc.wait_bound()
+            except AssertionError:
+                if "is in use" not in proc.log:
+                    raise
+                continue
+            return proc
+        raise AssertionError("no free port for a repeater after 5 tries")
 
     yield start
     for proc in started:
