@@ -118,10 +118,15 @@ class WriteDesk:
             thread=True, exit_on_error=False, group="write-check",
         )  # fmt: skip
 
-    def start(self, request: WriteRequest, reply_to: MessagePump) -> None:
+    def start(
+        self, request: WriteRequest, reply_to: MessagePump, also: MessagePump | None = None
+    ) -> None:
         """Write ``request`` in a worker; ``reply_to`` gets a ``WriteFinished``.
 
-        The deadline holds even if the worker is stuck: then its link is reset.
+        ``also`` (a record view that asked for the write) gets one too: closed before
+        the write ends, it misses its own, while ``reply_to`` (the watch screen, which
+        tells the operator) never does.  The deadline holds even if the worker is
+        stuck: then its link is reset.
         """
         with self._lock:
             self._pending[request.pv] = self._pending.get(request.pv, 0) + 1
@@ -131,7 +136,7 @@ class WriteDesk:
             left = max(0.0, started + self.write_timeout - time.monotonic())
             self._app.set_timer(left, lambda: link.abort(DEADLINE), name="write deadline")
         self._app.run_worker(
-            partial(self._write, reply_to, request),
+            partial(self._write, reply_to, request, also),
             thread=True, exit_on_error=False, group="write",
         )  # fmt: skip
 
@@ -183,7 +188,9 @@ class WriteDesk:
         fields = {name.rpartition(".")[2]: value for name, value in values.items()}
         return limit_source(control.limits["control"], fields)
 
-    def _write(self, reply_to: MessagePump, request: WriteRequest) -> None:
+    def _write(
+        self, reply_to: MessagePump, request: WriteRequest, also: MessagePump | None = None
+    ) -> None:
         """Read, write with notify, read back; tell ``reply_to`` how it went, in words.
 
         One deadline for it all, ``write_timeout`` after the confirmation: the read
@@ -220,6 +227,10 @@ class WriteDesk:
                 if link.abandoned is not None:
                     raise
                 old = None  # not known: the write goes on
+            if left() <= 0:
+                # The read before (or a late worker) used the time up: nothing may go
+                # out after the deadline, so the link is reset before anything is sent.
+                link.abort(DEADLINE)
             sent = time.time()
             response = link.write(request.value, max(0.001, left()))
         except Exception as exc:
@@ -241,8 +252,19 @@ class WriteDesk:
             link.abort(link.abandoned or DEADLINE)
         self.links.discard(link)
         message = WriteFinished(request.pv, ok, text, old, reported)
-        self._finished(message, request.target)
+        # 3. What undo shows as "was" is what this write left, not what it replaced.
+        try:
+            written = (
+                None
+                if target is None
+                else target.with_value(request.value if reported is None else reported)
+            )
+        except Exception:  # a value it cannot show: undo then arms from the row, if any
+            written = None
+        self._finished(message, written)
         reply_to.post_message(message)
+        if also is not None and also is not reply_to:
+            also.post_message(WriteFinished(request.pv, ok, text, old, reported))
         self.journal_write(request, sent, outcome, old, reported)
 
     def journal_write(

@@ -40,7 +40,10 @@ def numeric_sample(state: PVState) -> tuple[float | None, float, int] | None:
         decoder = state.decoder
         first = decoder.first(raw)
         if first is None:
-            return None
+            # Not a finite number, or not a number at all: decode this one (rare) so a
+            # NaN or infinite sample is recorded as the decoded rows record it.
+            state.settle()
+            return numeric_sample(state)
         stamp = decoder.timestamp(raw)
         alarm = decoder.alarm(raw)
         return stamp, first, 0 if alarm is None else int(alarm[1])

@@ -419,8 +419,7 @@ class RecordScreen(Screen[None]):
         self.catui.watch_screen.undo(reply_to=self)
 
     def on_write_finished(self, message: WriteFinished) -> None:
-        """A field write ended: the watch screen's bookkeeping, and the field read again."""
-        self.catui.watch_screen.on_write_finished(message)
+        """A field write ended (the watch screen tells the operator): read the field again."""
         name = message.pv.rpartition(".")[2]
         if record_name(message.pv) == self.view.record and self.view.field(name) is not None:
             self.reread(message.pv, name, self._generation)

@@ -510,7 +510,7 @@ class WatchScreen(Screen[None]):
         status = self.query_one(StatusBar)
         status.write_state = "writing"
         status.write_text = f"writing {request.pv} ← {request.text}: waiting for completion…"
-        self.catui.writes.start(request, reply_to or self)
+        self.catui.writes.start(request, self, also=reply_to)
 
     def on_write_finished(self, message: WriteFinished) -> None:
         text = message.text  # with what the IOC reports now, exactly (the worker's words)
